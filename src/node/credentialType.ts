@@ -6,6 +6,7 @@
 import type { Effect, Schema } from "effect"
 import type { Authenticator } from "../http/authenticator.js"
 import type { AuthenticationError } from "../http/errors.js"
+import type { HttpRequest } from "../http/request.js"
 
 /** OAuth2 settings a runtime needs to draw a "Connect" button; listed in the manifest. */
 export interface OAuth2Settings {
@@ -19,6 +20,22 @@ export interface OAuth2Settings {
   readonly revocationEndpoint?: string | undefined
   readonly defaultScopes: ReadonlyArray<string>
   readonly pkce: boolean
+}
+
+/**
+ * The provider's cheapest identity call, which `credentials test` sends with a credential
+ * to show that it works (for example `GET https://api.github.com/user`).
+ */
+export interface CredentialTest {
+  /** The request; the credential's authenticator signs it. */
+  readonly request: HttpRequest
+  /**
+   * Reads who the credential belongs to from a 2xx JSON body, or why the body says the
+   * call failed (for APIs that report errors with status 200).
+   */
+  readonly identify?:
+    | ((body: unknown) => { readonly identity?: string | undefined; readonly error?: string | undefined })
+    | undefined
 }
 
 /** A stored credential after its fields were decoded (secrets are `Redacted`). */
@@ -43,6 +60,8 @@ export interface CredentialType<Fields = any, R = never> {
   readonly authenticate: (
     credential: Credential<Fields>
   ) => Effect.Effect<Authenticator, AuthenticationError, R>
+  /** The identity call `credentials test` sends; OAuth2 types fall back to userinfo. */
+  readonly test?: CredentialTest | undefined
   /** Encoded fields of a credential that works against the sandbox fake. */
   readonly sandbox?: Readonly<Record<string, unknown>> | undefined
 }

@@ -36,6 +36,12 @@ export interface NodeDefinition<I = any, O = any, R = any> {
   }
   /** The provider's documentation of the operation. */
   readonly docsUrl?: string | undefined
+  /**
+   * OAuth scopes the node's calls need, the narrowest that work (a broader scope the
+   * provider documents works too). Connecting a credential for a flow asks for the
+   * scopes of the flow's nodes, and only the new ones when the flow gains a node.
+   */
+  readonly scopes?: ReadonlyArray<string> | undefined
   readonly input: Schema.Schema<I, any>
   readonly output: Schema.Schema<O, any>
   readonly run: (input: I, context: StepContext) => Effect.Effect<O, NodeError, R>
@@ -50,6 +56,7 @@ export const defineNode = <I, IE, O, OE, R>(definition: {
   readonly category: string
   readonly credentials: { readonly types: ReadonlyArray<string>; readonly required: boolean }
   readonly docsUrl?: string | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
   readonly input: Schema.Schema<I, IE>
   readonly output: Schema.Schema<O, OE>
   readonly run: (input: I, context: StepContext) => Effect.Effect<O, NodeError, R>
