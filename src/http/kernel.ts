@@ -3,14 +3,17 @@
  *
  * @module
  */
-import { Context } from "effect"
+
 import type { Effect, Schema } from "effect"
+import { Context, Layer } from "effect"
 import type { Authenticator } from "./authenticator.js"
+import { makeKernel } from "./client.js"
 import type { KernelError } from "./errors.js"
 import type { FileRef } from "./files.js"
 import type { RateLimit } from "./rateLimit.js"
 import type { HttpRequest, HttpResponse, Timeouts } from "./request.js"
 import type { RetryPolicy } from "./retry.js"
+import type { RetryBudgetOptions } from "./retryBudget.js"
 import type { Workspace } from "./workspace.js"
 
 /** How one integration's client behaves; each field has a sensible default. */
@@ -55,10 +58,42 @@ export interface HttpClient {
     request: HttpRequest,
     target?: { readonly name?: string | undefined }
   ) => Effect.Effect<
-    { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly file: FileRef },
+    {
+      readonly status: number
+      readonly headers: Readonly<Record<string, string>>
+      readonly file: FileRef
+    },
     KernelError,
     Workspace
   >
+}
+
+/** Settings every client of a run starts from; an integration's config overrides them. */
+export interface KernelDefaults {
+  /** Default connect 10 s, headers 30 s, idle body 30 s, total 120 s. */
+  readonly timeouts?: Partial<Timeouts> | undefined
+  /** Default: `defaultRetryPolicy`. */
+  readonly retry?: Partial<RetryPolicy> | undefined
+  /** Default 50 MiB. */
+  readonly maxResponseBytes?: number | undefined
+  /** Default 10. */
+  readonly maxRedirects?: number | undefined
+  /** `user-agent` sent unless a request sets one. Default `rpa-integrations`. */
+  readonly userAgent?: string | undefined
+  /** Sizes of each integration's retry budget. */
+  readonly retryBudget?: RetryBudgetOptions | undefined
+}
+
+/** How the run's kernel is set up. */
+export interface KernelOptions {
+  /**
+   * Logical origins sent elsewhere, for example `https://slack.com` to
+   * `http://127.0.0.1:4010` in a sandbox run. A routed request connects to the target but
+   * keeps its logical URL for every rule (credential origin, redirects, masked URLs in
+   * logs) and sends the logical `Host`, so a fake can tell which origin it was asked as.
+   */
+  readonly routes?: ReadonlyMap<string, string> | undefined
+  readonly defaults?: KernelDefaults | undefined
 }
 
 /** The run's HTTP kernel: connection pools, rate limiters and retry budgets. */
@@ -68,4 +103,12 @@ export class HttpKernel extends Context.Tag("rpa/HttpKernel")<
     /** A client for one integration; clients of one integration share a pool. */
     readonly client: (config: ClientConfig) => HttpClient
   }
->() {}
+>() {
+  /**
+   * The kernel for one run: one keep-alive connection pool per integration (made on first
+   * use), the run's rate limiters, and a retry budget per integration. When the layer's
+   * scope closes every connection is closed, idle or busy.
+   */
+  static readonly layer = (options?: KernelOptions): Layer.Layer<HttpKernel> =>
+    Layer.scoped(HttpKernel, makeKernel(options))
+}
