@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { Context, Data } from "effect"
+
 import type { Effect, Option } from "effect"
+import { Context, Data } from "effect"
 
 /** A credential as stored: its type and its encoded fields (secrets as plain strings). */
 export interface StoredCredential {
@@ -37,5 +38,14 @@ export class CredentialSource extends Context.Tag("rpa/CredentialSource")<
       id: string,
       fields: Readonly<Record<string, unknown>>
     ) => Effect.Effect<void, CredentialError>
+    /**
+     * Runs an effect while no other process renews this credential's tokens, so two
+     * processes sharing a store never spend the same refresh token. A source that no other
+     * process writes (the environment) leaves it out.
+     */
+    readonly exclusive?: <A, E, R>(
+      id: string,
+      effect: Effect.Effect<A, E, R>
+    ) => Effect.Effect<A, E | CredentialError, R>
   }
 >() {}

@@ -16,7 +16,7 @@ import packageJson from "../../package.json" with { type: "json" }
 import { lineLogger } from "../runtime/logging.js"
 import { makeSecretRegistry } from "../runtime/secrets.js"
 import { describeCommand, manifestCommand, nodesCommand } from "./catalogCommands.js"
-import { credentialsCommand } from "./credentialsCommand.js"
+import { credentialsCommand } from "./credentials.js"
 import { runCommand } from "./runCommand.js"
 import { makeTerminal } from "./terminal.js"
 

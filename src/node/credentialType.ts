@@ -34,7 +34,10 @@ export interface CredentialTest {
    * call failed (for APIs that report errors with status 200).
    */
   readonly identify?:
-    | ((body: unknown) => { readonly identity?: string | undefined; readonly error?: string | undefined })
+    | ((body: unknown) => {
+        readonly identity?: string | undefined
+        readonly error?: string | undefined
+      })
     | undefined
 }
 

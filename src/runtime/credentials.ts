@@ -64,7 +64,12 @@ export const composeCredentialSources = (
             ),
           onSome: ([source]) => source.update(id, fields)
         })
-      )
+      ),
+    exclusive: (id, effect) =>
+      Effect.flatMap(find(id), (found) => {
+        const source = Option.isSome(found) ? found.value[0] : undefined
+        return source?.exclusive ? source.exclusive(id, effect) : effect
+      })
   }
 }
 
