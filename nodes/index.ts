@@ -23,6 +23,11 @@ export interface IntegrationEntry {
 
 /** Every integration of the pack, sorted by name. */
 export const integrations: ReadonlyArray<IntegrationEntry> = [
+  { name: "gmail", load: () => import("./gmail/index.js").then((m) => m.integration) },
+  {
+    name: "googleDrive",
+    load: () => import("./googleDrive/index.js").then((m) => m.integration)
+  },
   {
     name: "googleSheets",
     load: () => import("./googleSheets/index.js").then((m) => m.integration)

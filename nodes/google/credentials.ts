@@ -1,0 +1,57 @@
+/**
+ * The Google credential types, shared by the Sheets, Drive and Gmail integrations.
+ *
+ * `google.oauth2` is a person's Google account, connected once in a browser
+ * (authorization code with PKCE and offline access, so runs renew the token themselves)
+ * or with a device code. It asks only for the identity scopes by default; connecting it
+ * for a flow adds the scopes of the flow's nodes (each node lists them), and a later
+ * connect asks only for what is new, keeping earlier grants (incremental consent).
+ * `google.serviceAccount` is a Google Cloud service account's JSON key, traded for tokens
+ * with a signed JWT (no person signs in); it acts as itself on files shared with it, or,
+ * with a subject, as that user of a Workspace domain that allowed domain-wide delegation.
+ * Tokens are cached until shortly before they expire, and renewed once when Google
+ * refuses one.
+ *
+ * @module
+ */
+import { makeOAuth2CredentialType } from "../../src/auth/oauth2CredentialType.js"
+import { googlePreset, googleServiceAccountPreset } from "../../src/auth/presets/google.js"
+import { googleOAuth2Type, googleServiceAccountType } from "./credentialTypes.js"
+import { googleScopes } from "./scopes.js"
+
+/** The access token the Google sandbox fakes accept for the sandbox credential. */
+export const sandboxGoogleToken = "sandbox-google-access-token"
+
+/** A person's Google account, connected through OAuth 2.0. */
+export const googleOAuth2 = makeOAuth2CredentialType({
+  ...googlePreset({
+    type: googleOAuth2Type,
+    title: "Google account",
+    description:
+      "A Google account, connected once in a browser (or with a device code on a machine without one). Needs an OAuth client of type Desktop app from the Google Cloud console."
+  }),
+  sandbox: {
+    clientId: "sandbox-client.apps.googleusercontent.com",
+    accessToken: sandboxGoogleToken
+  }
+})
+
+/**
+ * Scopes a service account asks for unless its credential says otherwise: Drive's, which
+ * opens the spreadsheets and files shared with the account (Sheets accepts it too).
+ */
+export const serviceAccountDefaultScopes: ReadonlyArray<string> = [googleScopes.drive]
+
+/** A Google Cloud service account, with its JSON key file. */
+export const googleServiceAccount = makeOAuth2CredentialType(
+  googleServiceAccountPreset({
+    type: googleServiceAccountType,
+    title: "Google service account",
+    description:
+      "A Google Cloud service account key (the JSON file). It sees the spreadsheets and files shared with its email; to act as a user (and to use Gmail), set the user and allow the scopes in the Workspace admin console (domain-wide delegation).",
+    scopes: serviceAccountDefaultScopes
+  })
+)
+
+/** Both Google credential types, the person's account first. */
+export const googleCredentials = [googleOAuth2, googleServiceAccount] as const
