@@ -12,6 +12,11 @@ import { FiberRef } from "effect"
 /** A step's retry counter; the kernel mutates `retries` in place. */
 export interface AttemptCounter {
   retries: number
+  /**
+   * The step's own limit on attempts per request (a flow step's `retry.maxAttempts`).
+   * A request's own `retry` setting still wins; the retry rules of each method still apply.
+   */
+  readonly maxAttempts?: number | undefined
 }
 
 /**

@@ -32,12 +32,13 @@ export interface EncodedBody {
 
 /**
  * Encodes a request body. Fails with a `TransportError` (reason `RequestBody`, nothing
- * sent) when a file to upload cannot be opened; the message names the file.
+ * sent) when a file to upload cannot be read (the message names it) or a JSON value
+ * cannot be encoded.
  */
 export const encodeBody = (body: RequestBody): Effect.Effect<EncodedBody, TransportError> => {
   switch (body._tag) {
     case "Json":
-      return buffered("application/json", Buffer.from(JSON.stringify(body.value) ?? "null"))
+      return json(body.value)
     case "Form":
       return buffered("application/x-www-form-urlencoded", Buffer.from(formUrlEncoded(body.fields)))
     case "Text":
@@ -91,6 +92,23 @@ const buffered = (
   bytes: Buffer
 ): Effect.Effect<EncodedBody, never> =>
   Effect.succeed({ contentType, contentLength: undefined, payload: () => bytes })
+
+/** A JSON body; a value JSON cannot hold (a cycle, a `BigInt`) fails before sending. */
+const json = (value: unknown): Effect.Effect<EncodedBody, TransportError> => {
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? "null"
+  } catch (cause) {
+    return Effect.fail(
+      new TransportError({
+        reason: "RequestBody",
+        requestSent: false,
+        message: `The JSON body could not be encoded (${cause instanceof Error ? cause.message : "not serialisable"}): pass plain data (no cycles, no BigInt) in the body`
+      })
+    )
+  }
+  return buffered("application/json", Buffer.from(text))
+}
 
 /** The size of a file to upload, which also checks that it can be read. */
 const fileSize = (file: FileRef): Effect.Effect<number, TransportError> =>

@@ -102,6 +102,7 @@ export const makeKernel = (
     const defaults = options.defaults ?? {}
     const kernel: Kernel = {
       routes: normaliseRoutes(options.routes),
+      routesOnly: options.routesOnly === true,
       timeouts: mergeTimeouts(defaultTimeouts, defaults.timeouts),
       retry: resolveRetryPolicy(defaultRetryPolicy, defaults.retry),
       maxResponseBytes: defaults.maxResponseBytes ?? defaultMaxResponseBytes,
@@ -136,6 +137,8 @@ export const makeKernel = (
 interface Kernel {
   /** Logical origin to the origin actually connected to. */
   readonly routes: ReadonlyMap<string, string>
+  /** Refuse every hop to an origin that is neither routed nor loopback. */
+  readonly routesOnly: boolean
   readonly timeouts: Timeouts
   readonly retry: RetryPolicy
   readonly maxResponseBytes: number
@@ -219,16 +222,17 @@ interface Prepared {
   readonly request: HttpRequest
   readonly method: HttpMethod
   readonly first: Hop<EncodedBody>
-  /** The request's URL, masked with every known secret, for spans, logs and errors. */
-  maskedUrl: string
+  /** The request's URL masked with `secrets`, made when first needed (see `maskedUrlOf`). */
+  maskedUrl: string | undefined
   /** Origins the credential is sent to: the base URL's and the request's own. */
   readonly credentialOrigins: ReadonlyArray<string>
   /** Values of headers the integration passed as `Redacted`. */
   readonly requestSecrets: ReadonlyArray<string>
-  /** Every secret value of the request: its own and the credential's last authorization. */
-  secrets: ReadonlyArray<string>
-  /** The authorization `secrets` and `maskedUrl` know about. */
+  /** The authorization of the current attempt. */
   signedWith: Authorization | undefined
+  /** The request's and `secretsFor`'s secret values, made when first needed. */
+  secrets: ReadonlyArray<string> | undefined
+  secretsFor: Authorization | undefined
   readonly secretHeaders: ReadonlySet<string>
   readonly timeouts: Timeouts
   readonly maxResponseBytes: number
@@ -273,22 +277,33 @@ const send = <A>(
  */
 const attempts = (client: Client, prepared: Prepared): Effect.Effect<Exchanged, KernelError> => {
   const first = Effect.tap(attempt(client, prepared, 1), () => client.budget.onSuccess)
-  return Effect.catchAll(first, (error) => {
-    const policy = retryPolicyFor(client, prepared.request)
-    const isRetryable = retryableFor(client, prepared.request)
-    if (policy.maxAttempts <= 1 || !isRetryable(error)) return Effect.fail(error)
-    return withRetry((n) => (n === 1 ? Effect.fail(error) : attempt(client, prepared, n)), policy, {
-      isRetryable,
-      budget: client.budget,
-      onRetry: countRetry
+  return Effect.catchAll(first, (error) =>
+    Effect.flatMap(FiberRef.get(StepAttempts), (step) => {
+      const policy = retryPolicyFor(client, prepared.request, step.maxAttempts)
+      const isRetryable = retryableFor(client, prepared.request)
+      if (policy.maxAttempts <= 1 || !isRetryable(error)) return Effect.fail(error)
+      const again = (n: number) => (n === 1 ? Effect.fail(error) : attempt(client, prepared, n))
+      return withRetry(again, policy, {
+        isRetryable,
+        budget: client.budget,
+        onRetry: countRetry
+      })
     })
-  })
+  )
 }
 
 const responseOf = (exchanged: Exchanged) => Effect.succeed(exchanged.response)
 
-const retryPolicyFor = (client: Client, request: HttpRequest): RetryPolicy =>
-  request.retry === undefined ? client.retry : resolveRetryPolicy(client.retry, request.retry)
+/** The request's own retry setting, else the step's attempt limit, else the client's. */
+const retryPolicyFor = (
+  client: Client,
+  request: HttpRequest,
+  stepMaxAttempts: number | undefined
+): RetryPolicy => {
+  if (request.retry !== undefined) return resolveRetryPolicy(client.retry, request.retry)
+  if (stepMaxAttempts !== undefined) return { ...client.retry, maxAttempts: stepMaxAttempts }
+  return client.retry
+}
 
 const retryableFor = (client: Client, request: HttpRequest) => {
   const keyed = request.idempotencyKey !== undefined && request.idempotencyKey !== ""
@@ -357,14 +372,15 @@ const prepare = (
       method: request.method,
       first: { method: request.method, url, headers, body },
       // A signed request is masked once its authorization is known (see `sign`).
-      maskedUrl: signs(client, request) ? "" : maskUrl(url, client.secretNames, secretValues),
+      maskedUrl: undefined,
       credentialOrigins:
         client.baseOrigin === undefined || client.baseOrigin === url.origin
           ? [url.origin]
           : [url.origin, client.baseOrigin],
       requestSecrets: secretValues ?? [],
-      secrets: secretValues ?? [],
       signedWith: undefined,
+      secrets: undefined,
+      secretsFor: undefined,
       secretHeaders: secretHeaders ?? noSecrets,
       timeouts:
         request.timeouts === undefined
@@ -385,7 +401,18 @@ const prepare = (
 
   return request.body === undefined
     ? Effect.succeed(prepared(undefined))
-    : Effect.map(encodeBody(request.body), prepared)
+    : Effect.mapBoth(encodeBody(request.body), {
+        onFailure: (error) =>
+          new TransportError({
+            integration: client.integration,
+            method: request.method,
+            url: maskUrl(url, client.secretNames, secretValues),
+            reason: error.reason,
+            requestSent: false,
+            message: error.message
+          }),
+        onSuccess: prepared
+      })
 }
 
 /** The base URL plus the request's path, or its absolute URL, with the query appended. */
@@ -428,7 +455,7 @@ const attempt = (
   return withLimits(
     client,
     prepared,
-    Effect.flatMap(sign(client, prepared), (authorization) =>
+    signing(client, prepared, (authorization) =>
       observed(
         client,
         prepared,
@@ -459,22 +486,20 @@ const limitsFor = (client: Client, prepared: Prepared): ReadonlyArray<RateLimit>
     ? [...prepared.limits, { key: client.rateKey, limit: Number.POSITIVE_INFINITY, intervalMs: 0 }]
     : prepared.limits
 
-const unsigned = Effect.succeed(undefined)
-
-/** Whether the client's credential signs this request. */
-const signs = (client: Client, request: HttpRequest): boolean =>
-  client.authenticator !== undefined && request.anonymous !== true
-
-/** The credential's headers and query for this attempt; its values join the secrets. */
-const sign = (
+/**
+ * Runs `send` with the credential's headers and query for this attempt (asked anew each
+ * time: the token may have been refreshed), or with none for an anonymous request.
+ */
+const signing = <A>(
   client: Client,
-  prepared: Prepared
-): Effect.Effect<Authorization | undefined, KernelError> =>
-  client.authenticator === undefined || !signs(client, prepared.request)
-    ? unsigned
-    : Effect.map(client.authenticator.authorize, (authorization) => {
-        if (authorization !== prepared.signedWith) learnSecrets(client, prepared, authorization)
-        return authorization
+  prepared: Prepared,
+  send: (authorization: Authorization | undefined) => Effect.Effect<A, KernelError>
+): Effect.Effect<A, KernelError> =>
+  client.authenticator === undefined || prepared.request.anonymous === true
+    ? Effect.suspend(() => send(undefined))
+    : Effect.flatMap(client.authenticator.authorize, (authorization) => {
+        prepared.signedWith = authorization
+        return send(authorization)
       })
 
 /**
@@ -502,7 +527,7 @@ const observed = <A extends Exchanged>(
       attributes: {
         integration: client.integration,
         method: prepared.method,
-        url: prepared.maskedUrl,
+        url: maskedUrlOf(client, prepared),
         attempt: n
       }
     })
@@ -545,16 +570,15 @@ const settle = (
             client.kernel.pausedKeys.add(client.rateKey)
             return client.kernel.rateLimiters.pauseUntil(client.rateKey, pauseUntil)
           })
-    if (refused === undefined)
+    if (refused === undefined) {
       return Effect.zipRight(paused, classified(client, prepared, signed, now))
+    }
 
     prepared.refreshed = true
     const again = withLimits(
       client,
       prepared,
-      Effect.flatMap(sign(client, prepared), (authorization) =>
-        follow(client, prepared, authorization)
-      )
+      signing(client, prepared, (authorization) => follow(client, prepared, authorization))
     )
     return Effect.zipRight(
       paused,
@@ -615,19 +639,24 @@ const responseContext = (
 ): ResponseContext => ({
   integration: client.integration,
   method: prepared.method,
-  url: maskUrl(signed.exchanged.response.url, client.secretNames, prepared.secrets),
+  url: maskUrl(signed.exchanged.response.url, client.secretNames, secretsOf(prepared)),
   credentialId: signed.authorization === undefined ? undefined : client.authenticator?.credentialId,
-  secrets: prepared.secrets,
+  secrets: secretsOf(prepared),
   nowMs
 })
 
 /**
- * Adds an authorization's values (and a token without its scheme, `Bearer x` gives `x`)
- * to the request's secrets, and masks the request's URL again with them.
+ * Every secret value of the request: the values of its `Redacted` headers and those of
+ * the current attempt's authorization (and a token without its scheme: `Bearer x` gives
+ * `x`). Worked out when an error, a log line or a span first needs them.
  */
-const learnSecrets = (client: Client, prepared: Prepared, authorization: Authorization) => {
+const secretsOf = (prepared: Prepared): ReadonlyArray<string> => {
+  const authorization = prepared.signedWith
+  if (prepared.secrets !== undefined && prepared.secretsFor === authorization) {
+    return prepared.secrets
+  }
   const secrets = [...prepared.requestSecrets]
-  if (authorization.headers !== undefined) {
+  if (authorization?.headers !== undefined) {
     for (const name in authorization.headers) {
       const value = Redacted.value(authorization.headers[name]!)
       secrets.push(value)
@@ -635,12 +664,22 @@ const learnSecrets = (client: Client, prepared: Prepared, authorization: Authori
       if (space > 0) secrets.push(value.slice(space + 1))
     }
   }
-  if (authorization.query !== undefined) {
+  if (authorization?.query !== undefined) {
     for (const name in authorization.query) secrets.push(Redacted.value(authorization.query[name]!))
   }
-  prepared.signedWith = authorization
   prepared.secrets = secrets
-  prepared.maskedUrl = maskUrl(prepared.first.url, client.secretNames, secrets)
+  prepared.secretsFor = authorization
+  prepared.maskedUrl = undefined
+  return secrets
+}
+
+/** The request's URL with every secret masked, for spans, logs and errors. */
+const maskedUrlOf = (client: Client, prepared: Prepared): string => {
+  const secrets = secretsOf(prepared)
+  if (prepared.maskedUrl === undefined) {
+    prepared.maskedUrl = maskUrl(prepared.first.url, client.secretNames, secrets)
+  }
+  return prepared.maskedUrl
 }
 
 const maxRefusedBodyText = 64 * 1024
@@ -713,8 +752,12 @@ const exchange = (
       handler.expire()
       return
     }
-    handler.arm(remaining)
     const route = client.kernel.routes.get(hop.url.origin)
+    if (route === undefined && client.kernel.routesOnly && !isLoopbackHost(hop.url.hostname)) {
+      resume(Effect.fail(notAllowedError(client, prepared, hop)))
+      return
+    }
+    handler.arm(remaining)
     const options: Dispatcher.DispatchOptions = {
       origin: route ?? hop.url.origin,
       path: requestPath(hop.url, authorization),
@@ -734,6 +777,22 @@ const exchange = (
       handler.onResponseError(undefined, error as Error)
     }
     return Effect.suspend(() => handler.interrupt())
+  })
+
+const isLoopbackHost = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname)
+
+const notAllowedError = (client: Client, prepared: Prepared, hop: Hop<EncodedBody>) =>
+  new TransportError({
+    integration: client.integration,
+    method: hop.method,
+    url: maskedUrlOf(client, prepared),
+    reason: "NotAllowed",
+    requestSent: false,
+    message:
+      `A sandbox run sends only to the integrations' fakes and loopback addresses; the ` +
+      `request to ${hop.url.origin} was not sent. Use a sandbox URL, or run the flow ` +
+      "without --sandbox."
   })
 
 const requestPath = (url: URL, authorization: Authorization | undefined): string => {
@@ -914,10 +973,10 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
         new TransportError({
           integration: this.client.integration,
           method: this.prepared.method,
-          url: this.prepared.maskedUrl,
+          url: maskedUrlOf(this.client, this.prepared),
           reason: "Aborted",
           requestSent: true,
-          message: `The download of ${this.prepared.method} ${this.prepared.maskedUrl} could not be written to the run's workspace (${error.code ?? "write error"}): check the free disk space and the workspace directory`
+          message: `The download of ${this.prepared.method} ${maskedUrlOf(this.client, this.prepared)} could not be written to the run's workspace (${error.code ?? "write error"}): check the free disk space and the workspace directory`
         })
       )
     })
@@ -978,11 +1037,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       new ResponseTooLargeError({
         integration: this.client.integration,
         method: this.prepared.method,
-        url: this.prepared.maskedUrl,
+        url: maskedUrlOf(this.client, this.prepared),
         status: this.status,
         requestId: requestIdOf(this.headers),
         limitBytes: limit,
-        message: `The response to ${this.prepared.method} ${this.prepared.maskedUrl} is larger than ${formatBytes(limit)}: download it to a file instead, or raise the response size limit`
+        message: `The response to ${this.prepared.method} ${maskedUrlOf(this.client, this.prepared)} is larger than ${formatBytes(limit)}: download it to a file instead, or raise the response size limit`
       })
     )
   }
@@ -1012,8 +1071,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       method: this.prepared.method,
       url:
         this.hop === this.prepared.first
-          ? this.prepared.maskedUrl
-          : maskUrl(this.hop.url, this.client.secretNames, this.prepared.secrets),
+          ? maskedUrlOf(this.client, this.prepared)
+          : maskUrl(this.hop.url, this.client.secretNames, secretsOf(this.prepared)),
       requestSent: this.started,
       unsafeToResend: this.prepared.unsafeToResend
     }
@@ -1024,6 +1083,15 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 const normaliseHeaders = (
   raw: Record<string, string | Array<string> | undefined>
 ): Record<string, string> => {
+  let repeated = false
+  for (const name in raw) {
+    if (typeof raw[name] !== "string") {
+      repeated = true
+      break
+    }
+  }
+  if (!repeated) return raw as Record<string, string>
+
   const headers: Record<string, string> = {}
   for (const name in raw) {
     const value = raw[name]
@@ -1055,7 +1123,7 @@ const decodeJson = <A, I>(
           client,
           prepared,
           response,
-          `The response is not JSON (starts with '${maskText(excerptOf(text), prepared.secrets)}')`,
+          `The response is not JSON (starts with '${maskText(excerptOf(text), secretsOf(prepared))}')`,
           undefined
         )
       )
@@ -1067,7 +1135,7 @@ const decodeJson = <A, I>(
   const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map(
     (issue): FieldIssue => ({
       path: issuePath(issue.path),
-      message: maskText(issue.message, prepared.secrets)
+      message: maskText(issue.message, secretsOf(prepared))
     })
   )
   const first = issues[0]
@@ -1092,7 +1160,7 @@ const decodeError = (
   new DecodeError({
     integration: client.integration,
     method: prepared.method,
-    url: maskUrl(response.url, client.secretNames, prepared.secrets),
+    url: maskUrl(response.url, client.secretNames, secretsOf(prepared)),
     status: response.status,
     requestId: requestIdOf(response.headers),
     issues,
@@ -1260,7 +1328,7 @@ const withAttemptLog = <A extends Exchanged>(
       Effect.annotateLogs({
         integration: client.integration,
         method: prepared.method,
-        url: prepared.maskedUrl,
+        url: maskedUrlOf(client, prepared),
         status: exit._tag === "Success" ? exit.value.response.status : statusOfCause(exit.cause),
         attempt: n,
         durationMs: Math.round(performance.now() - startedAt)

@@ -128,6 +128,7 @@ export type TransportReason =
   | "SocketError"
   | "Aborted"
   | "RequestBody"
+  | "NotAllowed"
 
 /**
  * The connection failed before a complete response arrived.
@@ -144,7 +145,7 @@ export class TransportError extends Data.TaggedError("TransportError")<
   }
 > {
   get retryable(): boolean {
-    return this.reason !== "RequestBody"
+    return this.reason !== "RequestBody" && this.reason !== "NotAllowed"
   }
 }
 

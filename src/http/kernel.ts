@@ -93,6 +93,12 @@ export interface KernelOptions {
    * logs) and sends the logical `Host`, so a fake can tell which origin it was asked as.
    */
   readonly routes?: ReadonlyMap<string, string> | undefined
+  /**
+   * Send only to routed origins and loopback addresses, on every hop, redirects included;
+   * anything else fails with a `TransportError` (reason `NotAllowed`) before connecting.
+   * Sandbox runs set it so that nothing leaves the machine.
+   */
+  readonly routesOnly?: boolean | undefined
   readonly defaults?: KernelDefaults | undefined
 }
 

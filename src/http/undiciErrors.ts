@@ -183,6 +183,8 @@ const transportMessage = (
       return `The body of ${target} could not be sent (${code}): check the file or data the step uploads`
     case "SocketError":
       return `The connection failed during ${target} (${code})${outcome(context)}`
+    case "NotAllowed":
+      return `${target} was not sent: its origin is not allowed in this run (${code})`
   }
 }
 

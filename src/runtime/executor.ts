@@ -139,8 +139,8 @@ const runStep = (
   values: TemplateScope,
   servicesFor: ServicesFor
 ): Effect.Effect<StepResult, never, Workspace | CredentialSource> => {
-  const counter = { retries: 0 }
   const { step, node, integration } = planned
+  const counter = { retries: 0, maxAttempts: step.retry?.maxAttempts }
   const attempt = Effect.gen(function* () {
     const input = yield* decodeInput(planned, resolveTemplates(step.input, values))
     const services = yield* servicesFor(planned)
@@ -150,7 +150,7 @@ const runStep = (
     )
     return yield* encodeOutput(planned, output)
   })
-  return retrySteps(attempt, step.retry?.maxAttempts ?? 1, counter).pipe(
+  return attempt.pipe(
     Effect.locally(StepAttempts, counter),
     Effect.exit,
     Effect.timed,
@@ -166,38 +166,6 @@ const runStep = (
     }),
     Effect.annotateLogs({ integration: integration.name, node: node.type, step: step.id })
   )
-}
-
-/**
- * Runs a step again when it fails with a retryable error, up to `maxAttempts` runs in
- * total, waiting as the provider asked (`retryAfterMs`) or with a doubling backoff.
- */
-const retrySteps = <A, R>(
-  attempt: Effect.Effect<A, NodeError, R>,
-  maxAttempts: number,
-  counter: { retries: number }
-): Effect.Effect<A, NodeError, R> => {
-  const loop = (run: number): Effect.Effect<A, NodeError, R> =>
-    Effect.catchIf(
-      attempt,
-      (error) => error.retryable && run < maxAttempts,
-      (error) =>
-        Effect.logInfo(`step failed with ${error._tag}; running it again`).pipe(
-          Effect.zipRight(Effect.sleep(stepBackoff(error, run))),
-          Effect.zipRight(
-            Effect.suspend(() => {
-              counter.retries += 1
-              return loop(run + 1)
-            })
-          )
-        )
-    )
-  return loop(1)
-}
-
-const stepBackoff = (error: NodeError, run: number): Duration.Duration => {
-  const asked = "retryAfterMs" in error ? error.retryAfterMs : undefined
-  return Duration.millis(asked ?? Math.min(1000 * 2 ** (run - 1), 30_000))
 }
 
 const finishStep = (

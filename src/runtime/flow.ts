@@ -60,8 +60,9 @@ export const FlowStep = Schema.Struct({
   }),
   onError: Schema.optionalWith(Schema.Literal("stop", "continue"), { default: () => "stop" }),
   /**
-   * Runs of the step in total when it fails with a retryable error (on top of the
-   * kernel's retries of each request); default 1.
+   * Attempts per HTTP request of the step, instead of the integration's default. The
+   * kernel's rules still decide which failures are retried: a POST whose outcome is
+   * unknown is never sent again.
    */
   retry: Schema.optional(
     Schema.Struct({

@@ -138,8 +138,9 @@ const startedRun = (
     return { ...result, filesDir: workspace.directory }
   })
 
+/** Routes exist only in a sandbox run, and then every hop must stay on them or loopback. */
 const defaultKernel = (routes: SandboxRoutes): Layer.Layer<HttpKernel> =>
-  HttpKernel.layer({ routes })
+  HttpKernel.layer({ routes, routesOnly: routes.size > 0 })
 
 const buildKernel = (
   layer: (routes: SandboxRoutes) => Layer.Layer<HttpKernel>,

@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import type { FlowFile } from "../../src/runtime/flow.js"
 import type { RunOutcome } from "../../src/runtime/runFlow.js"
 import { exitCode, runFlowEffect } from "../../src/runtime/runFlow.js"
-import { builds, resetFlaky, testRunOptions } from "./testIntegration.js"
+import { builds, testRunOptions } from "./testIntegration.js"
 
 const filesDir = mkdtempSync(join(tmpdir(), "rpa-executor-test-"))
 
@@ -28,7 +28,6 @@ const finished = (outcome: RunOutcome) => {
 describe("executor", () => {
   beforeEach(() => {
     builds.clear()
-    resetFlaky()
   })
 
   it.effect("runs steps in order and passes outputs through templates, keeping types", () =>
@@ -124,23 +123,6 @@ describe("executor", () => {
       )
       expect(outcome.steps.boom).toMatchObject({ status: "failed", attempts: 4 })
       expect(outcome.steps.boom?.error).toMatchObject({ _tag: "ServerError", retryable: true })
-    })
-  )
-
-  it.effect("runs a step again on a retryable error, up to the step's retry.maxAttempts", () =>
-    Effect.gen(function* () {
-      const outcome = finished(
-        yield* run(
-          flow([
-            { id: "flaky", node: "test.flaky", retry: { maxAttempts: 3 }, input: { failures: 2 } }
-          ])
-        )
-      )
-      expect(outcome.steps.flaky).toMatchObject({
-        status: "succeeded",
-        attempts: 3,
-        output: { runs: 3 }
-      })
     })
   )
 

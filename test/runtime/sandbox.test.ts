@@ -68,3 +68,33 @@ describe("isLoopback", () => {
     ])
   })
 })
+
+describe("a sandbox run", () => {
+  it("refuses a redirect from a fake to an origin outside the sandbox, before connecting", async () => {
+    const { runFlow } = await import("../../src/runtime/runFlow.js")
+    const target = encodeURIComponent("https://outside.example/steal")
+    const result = await runFlow(
+      {
+        version: 1,
+        name: "redirect out of the sandbox",
+        steps: [
+          {
+            id: "escape",
+            node: "http.request",
+            input: { url: `https://httpbin.sandbox/redirect-to?url=${target}`, retry: false }
+          }
+        ]
+      },
+      { sandbox: true, env: {} }
+    )
+    expect(result.status).toBe("failed")
+    const step = (result as { steps: Record<string, { error?: Record<string, unknown> }> }).steps
+      .escape
+    expect(step?.error).toMatchObject({
+      _tag: "TransportError",
+      reason: "NotAllowed",
+      requestSent: false,
+      retryable: false
+    })
+  })
+})

@@ -79,29 +79,6 @@ const fail = defineNode({
     })
 })
 
-const flaky = defineNode({
-  type: "test.flaky",
-  version: 1,
-  title: "Flaky",
-  description: "Fails with a retryable error until it has been run `failures` times.",
-  category: "Test",
-  credentials: { types: [], required: false },
-  input: Schema.Struct({ failures: Schema.Number }),
-  output: Schema.Struct({ runs: Schema.Number }),
-  run: (input) => {
-    flakyRuns += 1
-    return flakyRuns > input.failures
-      ? Effect.succeed({ runs: flakyRuns })
-      : Effect.fail(new ServerError({ message: "Try again.", status: 503, retryAfterMs: 0 }))
-  }
-})
-
-/** Runs of `test.flaky` so far; reset it before a test that uses the node. */
-export let flakyRuns = 0
-export const resetFlaky = () => {
-  flakyRuns = 0
-}
-
 const badOutput = defineNode({
   type: "test.badOutput",
   version: 1,
@@ -136,7 +113,7 @@ export const testIntegration = defineIntegration({
   description: "Nodes for runner tests.",
   icon: "nodes/test/icon.svg",
   credentialTypes: [token],
-  nodes: [echo, fail, flaky, badOutput, whoami],
+  nodes: [echo, fail, badOutput, whoami],
   sandbox: {
     origins: ["https://test.sandbox"],
     start: Effect.succeed({ url: "http://127.0.0.1:9" })
