@@ -188,6 +188,30 @@ describe("request URL and body", () => {
     })
   )
 
+  it.scopedLive("fails before sending when a JSON body cannot be encoded", () =>
+    Effect.gen(function* () {
+      const { server, client } = yield* setup()
+      const error = yield* Effect.flip(
+        client.request({ method: "POST", url: "/echo", body: { _tag: "Json", value: { n: 1n } } })
+      )
+      expect(error).toMatchObject({
+        _tag: "TransportError",
+        reason: "RequestBody",
+        requestSent: false
+      })
+      expect(server.hits("/echo")).toBe(0)
+    })
+  )
+
+  it.scopedLive("does not hold a HEAD response's announced length against the size limit", () =>
+    Effect.gen(function* () {
+      const { client } = yield* setup({ maxResponseBytes: 100 })
+      const head = yield* client.request({ method: "HEAD", url: "/big", query: { bytes: 5000 } })
+      expect(head).toMatchObject({ status: 200, body: new Uint8Array(0) })
+      expect(head.headers["content-length"]).toBe("5000")
+    })
+  )
+
   it.scopedLive("sends a user agent, the idempotency key, and the kernel's defaults", () =>
     Effect.gen(function* () {
       const { client } = yield* setup()
