@@ -23,6 +23,7 @@ export interface IntegrationEntry {
 
 /** Every integration of the pack, sorted by name. */
 export const integrations: ReadonlyArray<IntegrationEntry> = [
+  { name: "github", load: () => import("./github/index.js").then((m) => m.integration) },
   { name: "gmail", load: () => import("./gmail/index.js").then((m) => m.integration) },
   {
     name: "googleDrive",
@@ -32,7 +33,8 @@ export const integrations: ReadonlyArray<IntegrationEntry> = [
     name: "googleSheets",
     load: () => import("./googleSheets/index.js").then((m) => m.integration)
   },
-  { name: "http", load: () => import("./http/index.js").then((m) => m.integration) }
+  { name: "http", load: () => import("./http/index.js").then((m) => m.integration) },
+  { name: "slack", load: () => import("./slack/index.js").then((m) => m.integration) }
 ]
 
 /**
