@@ -57,12 +57,13 @@ export const classifyResponse = (
   options: ClassifyOptions,
   context: () => ResponseContext
 ): KernelError | undefined => {
+  // A status the request accepts is never an error, whatever the integration's rules say.
+  if (response.status >= 400 && options.acceptStatus?.includes(response.status)) return undefined
   if (options.custom !== undefined) {
     const custom = options.custom(response)
     if (custom !== undefined) return custom
   }
   if (response.status < 400) return undefined
-  if (options.acceptStatus?.includes(response.status)) return undefined
   return statusError(response, context())
 }
 

@@ -38,6 +38,7 @@ import { classifyResponse, refusedError, requestIdOf } from "./classify.js"
 import type { FieldIssue, KernelError } from "./errors.js"
 import {
   DecodeError,
+  RateLimitError,
   RedirectError,
   ResponseTooLargeError,
   TransportError,
@@ -109,7 +110,7 @@ export const makeKernel = (
       maxRedirects: defaults.maxRedirects ?? defaultMaxRedirects,
       userAgent: defaults.userAgent ?? defaultUserAgent,
       rateLimiters,
-      pausedKeys: new Set(),
+      pausedUntil: new Map(),
       agentFor: (integration, connectMs) => {
         const key = `${integration}\n${connectMs}`
         let agent = agents.get(key)
@@ -145,8 +146,11 @@ interface Kernel {
   readonly maxRedirects: number
   readonly userAgent: string
   readonly rateLimiters: RateLimiterRegistry
-  /** Rate-limit keys this run has paused; they are then waited on even without a limit. */
-  readonly pausedKeys: Set<string>
+  /**
+   * Rate-limit keys this run has paused, with the time (epoch ms) the latest pause ends;
+   * a paused key is waited on even without a limit.
+   */
+  readonly pausedUntil: Map<string, number>
   readonly agentFor: (integration: string, connectMs: number) => Agent
   readonly budgetFor: (integration: string) => RetryBudget
 }
@@ -475,14 +479,38 @@ const withLimits = <A>(
   effect: Effect.Effect<A, KernelError>
 ): Effect.Effect<A, KernelError> => {
   const limits = limitsFor(client, prepared)
-  return limits.length === 0
-    ? effect
-    : Effect.zipRight(client.kernel.rateLimiters.acquire(limits), effect)
+  if (limits.length === 0) return effect
+  const acquire = Effect.zipRight(client.kernel.rateLimiters.acquire(limits), effect)
+  const until = client.kernel.pausedUntil.get(client.rateKey)
+  if (until === undefined) return acquire
+  return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const waitMs = until - now
+    const budgetMs = retryPolicyFor(client, prepared.request, undefined).budgetMs
+    return waitMs > budgetMs
+      ? Effect.fail(pausedTooLong(client, prepared, waitMs, budgetMs))
+      : acquire
+  })
 }
+
+/**
+ * The provider said the credential's quota is spent until a time further away than the
+ * retry budget allows waiting: fail now with the wait, rather than hold the step.
+ */
+const pausedTooLong = (client: Client, prepared: Prepared, waitMs: number, budgetMs: number) =>
+  new RateLimitError({
+    integration: client.integration,
+    method: prepared.method,
+    url: maskedUrlOf(client, prepared),
+    retryAfterMs: waitMs,
+    message:
+      `The ${client.integration} rate limit for this credential resets in ` +
+      `${Math.ceil(waitMs / 1000)} s, more than the retry budget of ${Math.round(budgetMs / 1000)} s ` +
+      "allows waiting; run the step after the reset, or raise the retry budget"
+  })
 
 /** The request's limits, plus the client's key when this run paused it without a limit. */
 const limitsFor = (client: Client, prepared: Prepared): ReadonlyArray<RateLimit> =>
-  client.config.rateLimit === undefined && client.kernel.pausedKeys.has(client.rateKey)
+  client.config.rateLimit === undefined && client.kernel.pausedUntil.has(client.rateKey)
     ? [...prepared.limits, { key: client.rateKey, limit: Number.POSITIVE_INFINITY, intervalMs: 0 }]
     : prepared.limits
 
@@ -567,7 +595,8 @@ const settle = (
       pauseUntil === undefined
         ? Effect.void
         : Effect.suspend(() => {
-            client.kernel.pausedKeys.add(client.rateKey)
+            const known = client.kernel.pausedUntil.get(client.rateKey) ?? 0
+            client.kernel.pausedUntil.set(client.rateKey, Math.max(known, pauseUntil))
             return client.kernel.rateLimiters.pauseUntil(client.rateKey, pauseUntil)
           })
     if (refused === undefined) {
