@@ -74,7 +74,8 @@ export const basic = defineCredentialType({
     const { username, password } = credential.fields
     const encoded = Buffer.from(`${username}:${Redacted.value(password)}`).toString("base64")
     return authenticator(credential, ["authorization"], {
-      headers: { authorization: Redacted.make(`Basic ${encoded}`) }
+      headers: { authorization: Redacted.make(`Basic ${encoded}`) },
+      secrets: [password]
     })
   },
   sandbox: { username: "robot", password: "sandbox-password" }

@@ -17,6 +17,11 @@ export interface Authorization {
   readonly headers?: Readonly<Record<string, Redacted.Redacted<string>>>
   /** Query parameters to set, for example an API key. */
   readonly query?: Readonly<Record<string, Redacted.Redacted<string>>>
+  /**
+   * Secrets sent only in encoded form (the password inside a Basic header), so the kernel
+   * masks them too when a provider quotes them back.
+   */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>>
 }
 
 /** A refused response, as an authenticator sees it, to decide whether to refresh. */

@@ -179,10 +179,7 @@ export const statusError = (response: HttpResponse, context: ResponseContext): K
     })
   }
 
-  const issues = fieldIssues(body).map((issue) => ({
-    path: issue.path,
-    message: maskText(issue.message, context.secrets)
-  }))
+  const issues = fieldIssues(body, context.secrets)
   return new ValidationError({
     ...base,
     issues,
@@ -196,8 +193,12 @@ export const statusError = (response: HttpResponse, context: ResponseContext): K
  * `error.errors[]` with `location`/`message`, and `detail` as a string or as a list of
  * `loc`/`msg` (FastAPI). Returns an empty list when none is recognised.
  */
-export const fieldIssues = (body: unknown): ReadonlyArray<FieldIssue> => {
+export const fieldIssues = (
+  body: unknown,
+  secrets: ReadonlyArray<string> = []
+): ReadonlyArray<FieldIssue> => {
   if (!isRecord(body)) return []
+  const issueOf = issueWith(secrets)
   const errors = Array.isArray(body.errors)
     ? body.errors
     : isRecord(body.error) && Array.isArray(body.error.errors)
@@ -205,7 +206,9 @@ export const fieldIssues = (body: unknown): ReadonlyArray<FieldIssue> => {
       : undefined
   if (errors !== undefined) return errors.flatMap(issueOf).slice(0, maxIssues)
 
-  if (typeof body.detail === "string") return [{ path: "", message: excerpt(body.detail) }]
+  if (typeof body.detail === "string") {
+    return [{ path: "", message: excerpt(body.detail, secrets) }]
+  }
   if (Array.isArray(body.detail)) return body.detail.flatMap(issueOf).slice(0, maxIssues)
   return []
 }
@@ -214,24 +217,26 @@ const maxIssues = 50
 
 const maxExcerpt = 200
 
-const issueOf = (item: unknown): ReadonlyArray<FieldIssue> => {
-  if (typeof item === "string") return [{ path: "", message: excerpt(item) }]
-  if (!isRecord(item)) return []
-  const path =
-    stringOf(item.field) ??
-    stringOf(item.location) ??
-    stringOf(item.param) ??
-    (isRecord(item.source) ? stringOf(item.source.pointer) : undefined) ??
-    (Array.isArray(item.loc) ? item.loc.join(".") : undefined) ??
-    ""
-  const message =
-    stringOf(item.message) ??
-    stringOf(item.msg) ??
-    stringOf(item.detail) ??
-    stringOf(item.code) ??
-    stringOf(item.reason)
-  return message === undefined ? [] : [{ path, message: excerpt(message) }]
-}
+const issueWith =
+  (secrets: ReadonlyArray<string>) =>
+  (item: unknown): ReadonlyArray<FieldIssue> => {
+    if (typeof item === "string") return [{ path: "", message: excerpt(item, secrets) }]
+    if (!isRecord(item)) return []
+    const path =
+      stringOf(item.field) ??
+      stringOf(item.location) ??
+      stringOf(item.param) ??
+      (isRecord(item.source) ? stringOf(item.source.pointer) : undefined) ??
+      (Array.isArray(item.loc) ? item.loc.join(".") : undefined) ??
+      ""
+    const message =
+      stringOf(item.message) ??
+      stringOf(item.msg) ??
+      stringOf(item.detail) ??
+      stringOf(item.code) ??
+      stringOf(item.reason)
+    return message === undefined ? [] : [{ path, message: excerpt(message, secrets) }]
+  }
 
 /** The body as JSON when it looks like JSON, else `undefined`. */
 const parseBody = (response: HttpResponse): unknown => {
@@ -254,7 +259,7 @@ const providerSays = (
 ): string => {
   const text = body === undefined ? plainText(response) : messageOf(body)
   if (text === undefined || text.trim() === "") return ""
-  return `: ${maskText(excerpt(text), secrets)}`
+  return `: ${excerpt(text, secrets)}`
 }
 
 const messageOf = (body: unknown): string | undefined => {
@@ -279,8 +284,9 @@ const plainText = (response: HttpResponse): string | undefined => {
   return Buffer.from(start.buffer, start.byteOffset, start.length).toString("utf8")
 }
 
-const excerpt = (text: string): string => {
-  const line = text.replace(/\s+/g, " ").trim()
+/** A one-line start of a provider's text, masked before it is cut so no secret survives in part. */
+const excerpt = (text: string, secrets: ReadonlyArray<string>): string => {
+  const line = maskText(text, secrets).replace(/\s+/g, " ").trim()
   return line.length <= maxExcerpt ? line : `${line.slice(0, maxExcerpt - 1)}…`
 }
 

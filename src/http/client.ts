@@ -696,6 +696,7 @@ const secretsOf = (prepared: Prepared): ReadonlyArray<string> => {
   if (authorization?.query !== undefined) {
     for (const name in authorization.query) secrets.push(Redacted.value(authorization.query[name]!))
   }
+  for (const secret of authorization?.secrets ?? []) secrets.push(Redacted.value(secret))
   prepared.secrets = secrets
   prepared.secretsFor = authorization
   prepared.maskedUrl = undefined
@@ -1152,7 +1153,7 @@ const decodeJson = <A, I>(
           client,
           prepared,
           response,
-          `The response is not JSON (starts with '${maskText(excerptOf(text), secretsOf(prepared))}')`,
+          `The response is not JSON (starts with '${excerptOf(maskText(text.slice(0, 64 * 1024), secretsOf(prepared)))}')`,
           undefined
         )
       )

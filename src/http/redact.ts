@@ -82,14 +82,31 @@ export const maskText = (text: string, secrets: ReadonlyArray<string> = []): str
   let out = text
   for (const secret of secrets) {
     if (secret.length < minimumSecretLength) continue
-    out = out.split(secret).join(mask)
-    const encoded = encodeURIComponent(secret)
-    if (encoded !== secret) out = out.split(encoded).join(mask)
+    for (const form of encodedForms(secret)) {
+      if (out.includes(form)) out = out.split(form).join(mask)
+    }
   }
   return out.replace(bearerToken, `$1${mask}`)
 }
 
 const minimumSecretLength = 4
+
+/**
+ * The forms a secret takes on the wire and in text: as is, JSON-escaped, percent-encoded
+ * as a URL component (also with `'` escaped, as a URL's query serialiser does), and
+ * form-encoded (space as `+`).
+ */
+export const encodedForms = (secret: string): ReadonlyArray<string> => {
+  const component = encodeURIComponent(secret)
+  const forms = [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    component,
+    component.replace(/'/g, "%27"),
+    new URLSearchParams({ v: secret }).toString().slice(2)
+  ]
+  return forms.filter((form, i) => forms.indexOf(form) === i)
+}
 
 const bearerToken = /\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi
 

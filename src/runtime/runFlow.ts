@@ -82,17 +82,23 @@ export type RunOutcome = FinishedRun | InvalidRun
 /**
  * Runs a flow (a file path, or the flow's JSON) and returns its result. Never rejects for
  * a problem of the flow or its steps: an invalid flow gives `status: "invalid"` (nothing
- * was sent), a failed step `status: "failed"` with the step's typed error.
+ * was sent), a failed step `status: "failed"` with the step's typed error. The result, log
+ * lines and observer events all have the run's secrets masked.
  */
 export const runFlow = (
   flow: string | FlowFile,
   options: RunFlowOptions = {}
-): Promise<RunOutcome> =>
-  Effect.runPromise(
-    runFlowEffect(flow, options).pipe(
-      Effect.provide(options.log === undefined ? noLogs : runLogger(options.log))
-    )
+): Promise<RunOutcome> => {
+  const secrets = options.secrets ?? makeSecretRegistry()
+  const log = options.log
+  const logger =
+    log === undefined
+      ? noLogs
+      : runLogger({ ...log, write: (line) => log.write(secrets.scrub(line)) })
+  return Effect.runPromise(
+    runFlowEffect(flow, { ...options, secrets }).pipe(Effect.provide(logger))
   )
+}
 
 /** {@link runFlow} as an Effect, for hosts built on Effect; logs go to the host's logger. */
 export const runFlowEffect = (
@@ -100,7 +106,8 @@ export const runFlowEffect = (
   options: RunFlowOptions = {}
 ): Effect.Effect<RunOutcome> => {
   const secrets = options.secrets ?? makeSecretRegistry()
-  return startedRun(flow, options).pipe(
+  const observer = scrubbedObserver(options.observer, secrets)
+  return startedRun(flow, { ...options, observer }).pipe(
     Effect.catchTag("FlowError", (error) => Effect.succeed(invalidRun(error))),
     Effect.map((outcome) => secrets.scrubValue(outcome)),
     Effect.provideService(Secrets, secrets),
@@ -151,6 +158,19 @@ const buildKernel = (
     const kernel = Context.get(context, HttpKernel)
     return sandbox ? sandboxedKernel(kernel, routes) : kernel
   })
+
+/** The host's observer, handed events with the run's secrets masked like the result. */
+const scrubbedObserver = (
+  observer: RunObserver | undefined,
+  secrets: SecretRegistry
+): RunObserver | undefined => {
+  if (observer === undefined) return undefined
+  const { stepStarted, stepFinished } = observer
+  return {
+    stepStarted: stepStarted && ((event) => stepStarted(secrets.scrubValue(event))),
+    stepFinished: stepFinished && ((event) => stepFinished(secrets.scrubValue(event)))
+  }
+}
 
 const invalidRun = (error: FlowError): InvalidRun => ({
   status: "invalid",

@@ -9,6 +9,7 @@
  * @module
  */
 import { Context, Redacted } from "effect"
+import { encodedForms } from "../http/redact.js"
 
 /** What replaces a secret in anything the runner writes. */
 export const mask = "***"
@@ -45,7 +46,7 @@ export const makeSecretRegistry = (): SecretRegistry => {
   const register = (secret: string | Redacted.Redacted<unknown>): void => {
     const value = Redacted.isRedacted(secret) ? Redacted.value(secret) : secret
     if (typeof value !== "string") return
-    for (const form of encodedForms(value)) add(form)
+    for (const form of formsOf(value)) add(form)
   }
 
   const registerRedacted = (value: unknown): void => {
@@ -61,7 +62,7 @@ export const makeSecretRegistry = (): SecretRegistry => {
     for (const secret of ordered) {
       if (out.includes(secret)) out = out.split(secret).join(mask)
     }
-    return out
+    return out.includes(ellipsis) ? maskCutSecrets(out, ordered) : out
   }
 
   const scrubValue = <A>(value: A): A => {
@@ -73,14 +74,41 @@ export const makeSecretRegistry = (): SecretRegistry => {
 }
 
 /**
- * The forms a secret takes in text: as is, JSON-escaped, URL-encoded, and the token
+ * The forms a secret takes in text: its encoded forms (see `encodedForms`), and the token
  * after an authorization scheme (`Bearer abc` also registers `abc`).
  */
-const encodedForms = (value: string): ReadonlyArray<string> => {
-  const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]
+const formsOf = (value: string): ReadonlyArray<string> => {
+  const forms = [...encodedForms(value)]
   const scheme = /^[A-Za-z][A-Za-z0-9-]*\s+(\S+)$/.exec(value)
   if (scheme?.[1] !== undefined) forms.push(scheme[1])
   return forms
+}
+
+/** What an excerpt ends with when it was cut short. */
+const ellipsis = "…"
+
+/** The shortest start of a secret that is masked where an excerpt cuts it. */
+const minimumCut = 8
+
+/**
+ * Masks the start of a secret that an excerpt cut off just before its `…`: a message
+ * shortened elsewhere may end in the first characters of a token.
+ */
+const maskCutSecrets = (text: string, secrets: ReadonlyArray<string>): string => {
+  let out = text
+  for (let at = out.indexOf(ellipsis); at >= 0; at = out.indexOf(ellipsis, at + 1)) {
+    for (const secret of secrets) {
+      const longest = Math.min(secret.length - 1, at)
+      let cut = longest
+      while (cut >= minimumCut && out.slice(at - cut, at) !== secret.slice(0, cut)) cut--
+      if (cut >= minimumCut) {
+        out = `${out.slice(0, at - cut)}${mask}${out.slice(at)}`
+        at = at - cut + mask.length
+        break
+      }
+    }
+  }
+  return out
 }
 
 const scrubDeep = (value: unknown, scrub: (text: string) => string): unknown => {

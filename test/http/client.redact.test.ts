@@ -46,6 +46,7 @@ describe("maskText", () => {
     expect(maskText("key a+b/c= and a%2Bb%2Fc%3D", ["a+b/c="])).toBe("key *** and ***")
     expect(maskText("header was Bearer eyJhbGciOi.payload.sig")).toBe("header was Bearer ***")
     expect(maskText("short ab stays", ["ab"])).toBe("short ab stays")
+    expect(maskText("q=a%20b%27c and f=a+b%27c", ["a b'c"])).toBe("q=*** and f=***")
   })
 })
 

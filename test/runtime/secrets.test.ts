@@ -32,4 +32,21 @@ describe("makeSecretRegistry", () => {
       n: 1
     })
   })
+
+  it("masks a secret in a query string, form-encoded or with its quote escaped", () => {
+    const secrets = makeSecretRegistry()
+    secrets.register("a key's value")
+    expect(secrets.scrub("?k=a%20key%27s%20value&x=1")).toBe("?k=***&x=1")
+    expect(secrets.scrub("k=a+key%27s+value")).toBe("k=***")
+  })
+
+  it("masks the start of a secret that an excerpt cut before its ellipsis", () => {
+    const secrets = makeSecretRegistry()
+    secrets.register("tok-0123456789abcdef")
+    expect(secrets.scrub("the server said: you sent tok-0123456…")).toBe(
+      "the server said: you sent ***…"
+    )
+    expect(secrets.scrub("a short cut tok-01… stays")).toBe("a short cut tok-01… stays")
+    expect(secrets.scrub("unrelated text…")).toBe("unrelated text…")
+  })
 })
