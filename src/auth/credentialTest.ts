@@ -3,14 +3,16 @@
  *
  * The call is the credential type's `test` request when it declares one; for an OAuth2
  * credential of a user, the server's userinfo endpoint; for a client credentials or
- * service account credential, getting an access token is the test. A refused answer is
- * retried once after the authenticator refreshed the token, as in a run.
+ * service account credential, getting an access token is the test. The call goes through
+ * the HTTP kernel, so a refused answer is sent again once after the authenticator
+ * refreshed the token, as in a run.
  *
  * @module
  */
-import { Effect, Redacted } from "effect"
+import { Effect } from "effect"
 import type { Authenticator, RefusedResponse } from "../http/authenticator.js"
-import { type AuthenticationError, TransportError } from "../http/errors.js"
+import type { AuthenticationError, KernelError } from "../http/errors.js"
+import { HttpKernel } from "../http/kernel.js"
 import type { HttpRequest } from "../http/request.js"
 import type { Credential } from "../node/credentialType.js"
 import { authorizationServer } from "./authorizationServer.js"
@@ -41,12 +43,16 @@ export interface CredentialTestResult {
 export const testCredential = (
   type: AnyCredentialType,
   credential: Credential<unknown>
-): Effect.Effect<CredentialTestResult, AuthenticationError | OAuth2Error, CredentialSource> =>
+): Effect.Effect<
+  CredentialTestResult,
+  AuthenticationError | OAuth2Error | KernelError,
+  CredentialSource | HttpKernel
+> =>
   Effect.gen(function* () {
     const authenticator = yield* type.authenticate(credential) as Effect.Effect<
       Authenticator,
       AuthenticationError,
-      CredentialSource
+      CredentialSource | HttpKernel
     >
     const request = yield* identityRequest(type, credential as Credential<OAuth2Fields>)
     if (request === "TokenOnly") {
@@ -60,13 +66,9 @@ export const testCredential = (
         message: `Credential type ${type.type} declares no identity call to test it with.`
       } as const
     }
-    const first = yield* send(authenticator, request)
+    const answer = yield* send(type, authenticator, request)
     const refused =
       authenticator.isRefused ?? ((response: RefusedResponse) => response.status === 401)
-    const answer =
-      refused(first) && authenticator.refresh !== undefined && (yield* authenticator.refresh(first))
-        ? yield* send(authenticator, request)
-        : first
     return judge(type, request, answer, refused(answer))
   })
 
@@ -91,51 +93,39 @@ const identityRequest = (
   })
 }
 
+/** Every status the identity call returns as an answer instead of an error, to judge it. */
+const everyFailureStatus = Array.from({ length: 200 }, (_, i) => 400 + i)
+
+/**
+ * Sends the identity call through the kernel, signed by the credential: timeouts,
+ * redirects that drop the credential off its origin, one refresh after a refusal, and the
+ * sandbox's routes all apply as in a run.
+ */
 const send = (
+  type: AnyCredentialType,
   authenticator: Authenticator,
   request: HttpRequest
-): Effect.Effect<Answer, AuthenticationError | TransportError> =>
+): Effect.Effect<Answer, KernelError, HttpKernel> =>
   Effect.gen(function* () {
-    const authorization = yield* authenticator.authorize
-    const url = new URL(request.url)
-    for (const [name, value] of Object.entries(request.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value))
-    }
-    for (const [name, value] of Object.entries(authorization.query ?? {})) {
-      url.searchParams.set(name, Redacted.value(value))
-    }
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      "user-agent": "rpa-integrations"
-    }
-    for (const [name, value] of Object.entries({ ...request.headers, ...authorization.headers })) {
-      headers[name.toLowerCase()] = Redacted.isRedacted(value) ? Redacted.value(value) : value
-    }
-    return yield* Effect.tryPromise({
-      try: async (signal) => {
-        const response = await fetch(url, {
-          method: request.method,
-          headers,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
-          redirect: "follow"
-        })
-        const bodyText = (await response.text()).slice(0, 65_536)
-        return {
-          status: response.status,
-          headers: Object.fromEntries(response.headers),
-          bodyText,
-          json: parseJson(bodyText)
-        }
-      },
-      catch: (cause) =>
-        new TransportError({
-          message: `Could not reach ${url.origin} to test the credential (${cause instanceof Error ? cause.message : String(cause)}).`,
-          reason: "SocketError",
-          requestSent: true,
-          url: `${url.origin}${url.pathname}`
-        })
+    const kernel = yield* HttpKernel
+    const client = kernel.client({ integration: integrationOf(type), authenticator })
+    const response = yield* client.request({
+      ...request,
+      headers: { accept: "application/json", ...request.headers },
+      acceptStatus: everyFailureStatus,
+      maxResponseBytes: 1024 * 1024
     })
+    const bodyText = Buffer.from(response.body).toString("utf8", 0, 65_536)
+    return {
+      status: response.status,
+      headers: response.headers,
+      bodyText,
+      json: parseJson(bodyText)
+    }
   })
+
+/** The integration part of a credential type (`github` of `github.app`), for logs. */
+const integrationOf = (type: AnyCredentialType): string => type.type.split(".")[0] ?? type.type
 
 const judge = (
   type: AnyCredentialType,

@@ -26,6 +26,7 @@ import type { StoredCredential } from "../auth/credentialSource.js"
 import { CredentialSource } from "../auth/credentialSource.js"
 import { CredentialStore, layerCredentialStore } from "../auth/credentialStore.js"
 import { testCredential } from "../auth/credentialTest.js"
+import { HttpKernel } from "../http/kernel.js"
 import type { DeviceCodePrompt } from "../auth/deviceSignIn.js"
 import { credentialVariable, credentialVariablePrefix } from "../auth/envCredentials.js"
 import {
@@ -281,6 +282,7 @@ const testCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: Load
       const resolved = yield* decoded(stored, yield* loadPack, secrets)
       const result = yield* testCredential(resolved.credentialType, resolved.credential).pipe(
         Effect.provideService(CredentialSource, source),
+        Effect.provide(HttpKernel.layer()),
         Effect.mapError(failure(1))
       )
       const who = result.identity === undefined ? "" : ` as ${result.identity}`

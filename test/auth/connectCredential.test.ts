@@ -3,12 +3,13 @@
  * 127.0.0.1), with headless Chromium going through its login and consent pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import { connectCredential, revokeCredential } from "../../src/auth/connectCredential.js"
 import { testCredential } from "../../src/auth/credentialTest.js"
 import type { DeviceCodePrompt } from "../../src/auth/deviceSignIn.js"
 import type { OAuth2Fields } from "../../src/auth/oauth2CredentialType.js"
 import { oauth2Generic } from "../../src/auth/presets/generic.js"
+import { HttpKernel } from "../../src/http/kernel.js"
 import type { Credential } from "../../src/node/credentialType.js"
 import type { ConsentChoice } from "../support/browser.js"
 import { consentInBrowser, launchBrowser, type TestBrowser } from "../support/browser.js"
@@ -117,7 +118,7 @@ describe("OAuth 2.0 against oidc-provider", () => {
         const tested = yield* testCredential(
           oauth2Generic,
           yield* decode("native", stored.fields)
-        ).pipe(Effect.provide(memorySource([stored]).layer))
+        ).pipe(Effect.provide(Layer.merge(memorySource([stored]).layer, HttpKernel.layer())))
         expect(tested.status).toBe("Passed")
         expect(tested.identity).toBe("ada")
       })
@@ -253,7 +254,7 @@ describe("OAuth 2.0 against oidc-provider", () => {
 
         const tested = yield* Effect.provide(
           testCredential(oauth2Generic, credential),
-          memorySource([stored]).layer
+          Layer.merge(memorySource([stored]).layer, HttpKernel.layer())
         )
         expect(tested).toEqual({ status: "Passed", checked: "an access token was issued" })
         expect(source.updates).toHaveLength(0)

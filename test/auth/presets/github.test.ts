@@ -4,13 +4,14 @@
  * names the new interval, GitHub app tokens that expire and rotate their refresh token.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Schema, TestClock } from "effect"
+import { Effect, Fiber, Layer, Schema, TestClock } from "effect"
 import { connectCredential } from "../../../src/auth/connectCredential.js"
 import { testCredential } from "../../../src/auth/credentialTest.js"
 import type { OAuth2CredentialType, OAuth2Fields } from "../../../src/auth/oauth2CredentialType.js"
 import { makeOAuth2CredentialType } from "../../../src/auth/oauth2CredentialType.js"
 import { allowInsecureLoopback } from "../../../src/auth/oauth2Preset.js"
 import { githubPreset } from "../../../src/auth/presets/github.js"
+import { HttpKernel } from "../../../src/http/kernel.js"
 import type { Credential } from "../../../src/node/credentialType.js"
 import { memorySource } from "../memorySource.js"
 import {
@@ -172,7 +173,10 @@ describe("GitHub preset", () => {
         const stored = { ...appFields, ...connected.fields }
         const tested = yield* Effect.provide(
           testCredential(type, yield* decode(type, stored)),
-          memorySource([{ id: "gh", type: type.type, origin: "store", fields: stored }]).layer
+          Layer.merge(
+            memorySource([{ id: "gh", type: type.type, origin: "store", fields: stored }]).layer,
+            HttpKernel.layer()
+          )
         )
         expect(tested).toMatchObject({ status: "Passed", identity: "octocat" })
       }

@@ -5,7 +5,7 @@
  * bearer for service accounts.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Redacted, Schema, TestClock } from "effect"
+import { Effect, Fiber, Layer, Redacted, Schema, TestClock } from "effect"
 import { exportPKCS8, exportSPKI, generateKeyPair, importSPKI, jwtVerify } from "jose"
 import { connectCredential, revokeCredential } from "../../../src/auth/connectCredential.js"
 import { testCredential } from "../../../src/auth/credentialTest.js"
@@ -14,6 +14,7 @@ import type { OAuth2CredentialType, OAuth2Fields } from "../../../src/auth/oauth
 import { makeOAuth2CredentialType } from "../../../src/auth/oauth2CredentialType.js"
 import { withServer } from "../../../src/auth/oauth2Preset.js"
 import { googlePreset, googleServiceAccountPreset } from "../../../src/auth/presets/google.js"
+import { HttpKernel } from "../../../src/http/kernel.js"
 import type { Credential } from "../../../src/node/credentialType.js"
 import { captureLogs } from "../logCapture.js"
 import { memorySource } from "../memorySource.js"
@@ -385,7 +386,7 @@ describe("Google preset", () => {
 
         const tested = yield* Effect.provide(
           testCredential(type, yield* decode(type, fields)),
-          memorySource([]).layer
+          Layer.merge(memorySource([]).layer, HttpKernel.layer())
         )
         expect(tested.status).toBe("Passed")
 

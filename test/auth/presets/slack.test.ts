@@ -4,13 +4,14 @@
  * token, joins scopes with commas; the Web API says `token_expired` with HTTP 200.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import { connectCredential } from "../../../src/auth/connectCredential.js"
 import { testCredential } from "../../../src/auth/credentialTest.js"
 import type { OAuth2CredentialType, OAuth2Fields } from "../../../src/auth/oauth2CredentialType.js"
 import { makeOAuth2CredentialType } from "../../../src/auth/oauth2CredentialType.js"
 import { allowInsecureLoopback } from "../../../src/auth/oauth2Preset.js"
 import { slackPreset } from "../../../src/auth/presets/slack.js"
+import { HttpKernel } from "../../../src/http/kernel.js"
 import type { Credential } from "../../../src/node/credentialType.js"
 import { memorySource } from "../memorySource.js"
 import { fakeBrowserUser, json, startFake, token } from "./fakeHttp.js"
@@ -132,7 +133,10 @@ describe("Slack preset", () => {
       const stored = { ...appFields, ...connected.fields }
       const tested = yield* Effect.provide(
         testCredential(type, yield* decode(type, stored)),
-        memorySource([{ id: "slack", type: type.type, origin: "store", fields: stored }]).layer
+        Layer.merge(
+          memorySource([{ id: "slack", type: type.type, origin: "store", fields: stored }]).layer,
+          HttpKernel.layer()
+        )
       )
       expect(tested).toMatchObject({ status: "Passed", identity: "robot in Acme" })
     })

@@ -1,10 +1,15 @@
 import { generateKeyPairSync } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
+import { Effect, Layer, Option, Redacted, Schema, TestClock } from "effect"
 import { decodeJwt, decodeProtectedHeader } from "jose"
 import { readPrivateKey, signAppJwt } from "../../../nodes/github/appToken.js"
+import { app } from "../../../nodes/github/credentials.js"
+import { githubOrigins, startGitHubFake } from "../../../nodes/github/fake.js"
 import { listIssues } from "../../../nodes/github/listIssues.js"
 import { sandboxApp, sandboxAppKeys } from "../../../nodes/github/sandboxApp.js"
+import { CredentialSource } from "../../../src/auth/credentialSource.js"
+import { testCredential } from "../../../src/auth/credentialTest.js"
+import { HttpKernel } from "../../../src/http/kernel.js"
 import { githubHarness } from "./harness.js"
 
 const start = Date.UTC(2025, 0, 6, 9, 0, 0)
@@ -129,6 +134,35 @@ describe("github.app credential", () => {
       const error = yield* Effect.flip(run(listIssues, { repository: "acme/api" }))
       expect(error._tag).toBe("AuthenticationError")
       expect(error.message).toContain("installation 777")
+    })
+  )
+})
+
+describe("github.app credential test", () => {
+  it.scoped("mints an installation token and lists the installation's repositories", () =>
+    Effect.gen(function* () {
+      const fake = yield* startGitHubFake()
+      const routes = new Map(githubOrigins.map((origin) => [origin, fake.url]))
+      const fields = yield* Schema.decodeUnknown(app.fields)(appCredential().app)
+      const result = yield* testCredential(app, { id: "gh-app", type: "github.app", fields }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            HttpKernel.layer({ routes }),
+            Layer.succeed(CredentialSource, {
+              get: () => Effect.succeed(Option.none()),
+              update: () => Effect.void
+            })
+          )
+        )
+      )
+      expect(result.status).toBe("Passed")
+      expect(result.identity).toMatch(/^an installation with \d+ repositories$/)
+      expect(tokenRequests(fake.state.exchanges)).toHaveLength(1)
+      expect(fake.state.exchanges.at(-1)).toMatchObject({
+        method: "GET",
+        path: "/installation/repositories",
+        status: 200
+      })
     })
   )
 })
