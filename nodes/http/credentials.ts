@@ -1,6 +1,7 @@
 /**
  * Credential types of the `http` integration: a bearer token, a user name and password
- * (HTTP Basic), and an API key sent in a header or the query.
+ * (HTTP Basic), an API key sent in a header or the query, and an OAuth2 account at any
+ * provider (`oauth2.generic`, whose tokens renew themselves).
  *
  * Each builds its `Authorization` once, when the step's credential is decoded; the
  * kernel then adds it to every request to the credential's origin and drops it on a
@@ -9,6 +10,7 @@
  * @module
  */
 import { Effect, Redacted, Schema } from "effect"
+import { oauth2CredentialTypeOf } from "../../src/auth/presets/generic.js"
 import type { Authenticator, Authorization } from "../../src/http/authenticator.js"
 import { type Credential, defineCredentialType } from "../../src/node/credentialType.js"
 import { Secret } from "../../src/node/secret.js"
@@ -98,8 +100,18 @@ export const apiKey = defineCredentialType({
   sandbox: { name: "X-API-Key", value: "sandbox-key", in: "header" }
 })
 
+/**
+ * An OAuth2 account at any provider (issuer discovery or explicit endpoints), for APIs
+ * without an integration of their own: `credentials login` connects it, and runs renew
+ * its token. In a sandbox run it is a fixed token the fake accepts.
+ */
+export const oauth2 = oauth2CredentialTypeOf({
+  clientId: "sandbox-client",
+  accessToken: "sandbox-token"
+})
+
 /** Every credential type the `http.request` node accepts. */
-export const credentialTypes = [bearer, basic, apiKey] as const
+export const credentialTypes = [bearer, basic, apiKey, oauth2] as const
 
 /** An authenticator that adds the same authorization to every request; nothing to refresh. */
 const authenticator = (

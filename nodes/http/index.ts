@@ -10,13 +10,13 @@ import { otherSandboxOrigin, sandboxOrigin, startHttpbinFake } from "./fake.js"
 import { request } from "./request.js"
 import { Http } from "./service.js"
 
-export { apiKey, basic, bearer } from "./credentials.js"
+export { apiKey, basic, bearer, oauth2 } from "./credentials.js"
 export { request } from "./request.js"
 export { Http } from "./service.js"
 
 /**
- * The `http` integration: one node, `http.request`, that calls any URL, and three
- * credential types (bearer token, user name and password, API key). Its sandbox is an
+ * The `http` integration: one node, `http.request`, that calls any URL, and four
+ * credential types (bearer token, user name and password, API key, OAuth2 at any provider). Its sandbox is an
  * httpbin-style fake answering for `https://httpbin.sandbox` and `https://other.sandbox`.
  */
 export const integration = defineIntegration({

@@ -44,7 +44,10 @@ export const request = defineNode({
     "Call any HTTP API: send JSON, forms, files or text, read JSON, text or files back, and " +
     "follow every page of a list.",
   category: "Core",
-  credentials: { types: ["http.bearer", "http.basic", "http.apiKey"], required: false },
+  credentials: {
+    types: ["http.bearer", "http.basic", "http.apiKey", "oauth2.generic"],
+    required: false
+  },
   input: RequestInput,
   output: RequestOutput,
   run: (input) =>

@@ -109,3 +109,7 @@ export const genericPreset = defineOAuth2Preset({
 
 /** The `oauth2.generic` credential type. */
 export const oauth2Generic = makeOAuth2CredentialType(genericPreset)
+
+/** The `oauth2.generic` credential type with the encoded fields it has in a sandbox run. */
+export const oauth2CredentialTypeOf = (sandbox: Readonly<Record<string, unknown>>) =>
+  makeOAuth2CredentialType({ ...genericPreset, sandbox })

@@ -8,11 +8,12 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Scope } from "effect"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import { credentialTypes } from "../../../nodes/http/credentials.js"
 import { startHttpbinFake } from "../../../nodes/http/fake.js"
 import { integration, request } from "../../../nodes/http/index.js"
 import type { RequestOutput } from "../../../nodes/http/requestSchema.js"
+import { CredentialSource } from "../../../src/auth/credentialSource.js"
 import type { NodeError } from "../../../src/http/errors.js"
 import { InputError } from "../../../src/http/errors.js"
 import type { KernelDefaults } from "../../../src/http/kernel.js"
@@ -90,10 +91,18 @@ const runStep = (input: unknown, credential: TestCredential | undefined) =>
   })
 
 const authenticate = (credential: TestCredential) => {
-  const type: CredentialType = credentialTypes.find((t) => t.type === credential.type)!
+  const type = credentialTypes.find((t) => t.type === credential.type) as CredentialType<
+    unknown,
+    CredentialSource
+  >
   return Effect.orDie(
     Effect.flatMap(Schema.decodeUnknown(type.fields)(credential.fields), (fields) =>
       type.authenticate({ id: "api", type: credential.type, fields })
     )
+  ).pipe(
+    Effect.provideService(CredentialSource, {
+      get: () => Effect.succeed(Option.none()),
+      update: () => Effect.void
+    })
   )
 }
