@@ -26,7 +26,6 @@ import type { StoredCredential } from "../auth/credentialSource.js"
 import { CredentialSource } from "../auth/credentialSource.js"
 import { CredentialStore, layerCredentialStore } from "../auth/credentialStore.js"
 import { testCredential } from "../auth/credentialTest.js"
-import { HttpKernel } from "../http/kernel.js"
 import type { DeviceCodePrompt } from "../auth/deviceSignIn.js"
 import { credentialVariable, credentialVariablePrefix } from "../auth/envCredentials.js"
 import {
@@ -37,6 +36,7 @@ import {
   type OAuth2Fields
 } from "../auth/oauth2CredentialType.js"
 import { tokenSetFromFields } from "../auth/tokenSet.js"
+import { HttpKernel } from "../http/kernel.js"
 import type { Credential } from "../node/credentialType.js"
 import type { Registry } from "../node/registry.js"
 import type { ResolvedCredential } from "../runtime/credentials.js"
