@@ -63,10 +63,10 @@ const documentFiles: Record<GoogleApi, string> = {
   gmail: "google-gmail-v1-discovery.json"
 }
 
-/** The discovery document of an API, read from the shared specs beside the repository. */
+/** The discovery document of an API, read from the copies in `test/fixtures/specs`. */
 export const discoveryDocument = (api: GoogleApi): DiscoveryDocument =>
   JSON.parse(
-    readFileSync(path.resolve(repoRoot, "../shared/specs", documentFiles[api]), "utf8")
+    readFileSync(path.resolve(repoRoot, "test/fixtures/specs", documentFiles[api]), "utf8")
   ) as DiscoveryDocument
 
 const contracts = new Map<GoogleApi, DiscoveryContract>()

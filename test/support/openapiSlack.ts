@@ -1,6 +1,6 @@
 /**
- * Contract checks against Slack's published Web API description (Swagger 2.0, kept in the
- * shared specs folder beside the repository).
+ * Contract checks against Slack's published Web API description (Swagger 2.0, a copy in
+ * `test/fixtures/specs`).
  *
  * Slack's description predates some methods (the external file upload) and lists only
  * some error codes, so a call to a method it does not describe is reported as not
@@ -40,7 +40,7 @@ type Json = Record<string, any>
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 
 /** Where the description is kept, relative to the repository. */
-export const slackSpecPath = resolve(repoRoot, "../shared/specs/slack-web-openapi-v2.json")
+export const slackSpecPath = resolve(repoRoot, "test/fixtures/specs/slack-web-openapi-v2.json")
 
 let slack: SlackContract | undefined
 
