@@ -12,8 +12,8 @@ export { CredentialError, CredentialSource } from "./auth/credentialSource.js"
 export type { CredentialStoreOptions, StoreListEntry } from "./auth/credentialStore.js"
 export {
   CredentialStore,
-  layerCredentialSource,
   layerCredentialStore,
+  layerStoreCredentialSource,
   makeCredentialStore
 } from "./auth/credentialStore.js"
 export type { CredentialTestResult } from "./auth/credentialTest.js"
@@ -46,6 +46,7 @@ export { defineIntegration } from "./node/defineIntegration.js"
 export type { NodeDefinition, StepContext } from "./node/defineNode.js"
 export { defineNode } from "./node/defineNode.js"
 export { Secret } from "./node/secret.js"
+export { composeCredentialSources, machineCredentials } from "./runtime/credentials.js"
 export type { RunObserver, RunResult, StepEvent, StepResult } from "./runtime/executor.js"
 export type { Flow, FlowFile, FlowInput, FlowStep } from "./runtime/flow.js"
 export { loadFlow, parseFlow } from "./runtime/flow.js"

@@ -4,20 +4,22 @@
  * `google.oauth2` is a person's Google account, connected once in a browser
  * (authorization code with PKCE and offline access, so runs renew the token themselves)
  * or with a device code. It asks only for the identity scopes by default; connecting it
- * for a flow adds the scopes of the flow's nodes (each node lists them), and a later
- * connect asks only for what is new, keeping earlier grants (incremental consent).
+ * for a flow (`credentials login <id> --flow <file>`) adds the scopes of the flow's nodes
+ * (each node lists them), and a later connect asks only for what is new, keeping earlier
+ * grants (incremental consent).
  * `google.serviceAccount` is a Google Cloud service account's JSON key, traded for tokens
  * with a signed JWT (no person signs in); it acts as itself on files shared with it, or,
  * with a subject, as that user of a Workspace domain that allowed domain-wide delegation.
  * Tokens are cached until shortly before they expire, and renewed once when Google
- * refuses one.
+ * refuses one. Both know which Google scope covers which (`drive` covers `spreadsheets`),
+ * so a broader grant is enough for a node that names a narrower scope.
  *
  * @module
  */
 import { makeOAuth2CredentialType } from "../../src/auth/oauth2CredentialType.js"
 import { googlePreset, googleServiceAccountPreset } from "../../src/auth/presets/google.js"
 import { googleOAuth2Type, googleServiceAccountType } from "./credentialTypes.js"
-import { googleScopes } from "./scopes.js"
+import { googleScopes, scopeCovers } from "./scopes.js"
 
 /** The access token the Google sandbox fakes accept for the sandbox credential. */
 export const sandboxGoogleToken = "sandbox-google-access-token"
@@ -30,6 +32,8 @@ export const googleOAuth2 = makeOAuth2CredentialType({
     description:
       "A Google account, connected once in a browser (or with a device code on a machine without one). Needs an OAuth client of type Desktop app from the Google Cloud console."
   }),
+  scopeCovers,
+  incrementalAuthorization: true,
   sandbox: {
     clientId: "sandbox-client.apps.googleusercontent.com",
     accessToken: sandboxGoogleToken
@@ -43,15 +47,16 @@ export const googleOAuth2 = makeOAuth2CredentialType({
 export const serviceAccountDefaultScopes: ReadonlyArray<string> = [googleScopes.drive]
 
 /** A Google Cloud service account, with its JSON key file. */
-export const googleServiceAccount = makeOAuth2CredentialType(
-  googleServiceAccountPreset({
+export const googleServiceAccount = makeOAuth2CredentialType({
+  ...googleServiceAccountPreset({
     type: googleServiceAccountType,
     title: "Google service account",
     description:
       "A Google Cloud service account key (the JSON file). It sees the spreadsheets and files shared with its email; to act as a user (and to use Gmail), set the user and allow the scopes in the Workspace admin console (domain-wide delegation).",
     scopes: serviceAccountDefaultScopes
-  })
-)
+  }),
+  scopeCovers
+})
 
 /** Both Google credential types, the person's account first. */
 export const googleCredentials = [googleOAuth2, googleServiceAccount] as const

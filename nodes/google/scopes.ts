@@ -5,10 +5,13 @@
  * Each node names the narrowest scope its calls need (Google's list per method, in the
  * discovery documents). A flow's credential asks for the union of its nodes' scopes, with
  * every scope a broader one covers left out, so consent shows as little as possible and a
- * new node asks only for what is new (incremental consent).
+ * new node asks only for what is new (incremental consent). The Google credential types
+ * use {@link scopeCovers} for logins and for the check before a run.
  *
  * @module
  */
+
+import { minimalScopes as minimalScopesBy } from "../../src/auth/oauth2CredentialType.js"
 
 const auth = "https://www.googleapis.com/auth/"
 
@@ -33,8 +36,19 @@ export const googleScopes = {
 /** The identity scopes every Google credential asks for, to tell whose account it is. */
 export const identityScopes: ReadonlyArray<string> = ["openid", "email"]
 
-/** For each scope, the broader scopes that grant everything it grants. */
+/**
+ * Google grants `email` and `profile` under their long names (a token asked for with
+ * `openid email` reports `openid https://www.googleapis.com/auth/userinfo.email`).
+ */
+const userinfoEmail = `${auth}userinfo.email`
+const userinfoProfile = `${auth}userinfo.profile`
+
+/** For each scope, the broader (or same) scopes that grant everything it grants. */
 const coveredBy: Readonly<Record<string, ReadonlyArray<string>>> = {
+  email: [userinfoEmail],
+  [userinfoEmail]: ["email"],
+  profile: [userinfoProfile],
+  [userinfoProfile]: ["profile"],
   [googleScopes.sheetsRead]: [googleScopes.sheets, googleScopes.drive, googleScopes.driveRead],
   [googleScopes.sheets]: [googleScopes.drive],
   [googleScopes.driveRead]: [googleScopes.drive],
@@ -49,20 +63,11 @@ export const scopeCovers = (granted: ReadonlyArray<string>, wanted: string): boo
 
 /**
  * The smallest list of scopes that covers every scope given: duplicates and scopes a
- * broader one in the list covers are left out. Sorted, so the same flow asks the same.
+ * broader one in the list covers are left out (of two names for one scope, one stays).
+ * Sorted, so the same flow asks the same.
  */
-export const minimalScopes = (scopes: Iterable<string>): ReadonlyArray<string> => {
-  const all = [...new Set(scopes)]
-  return all
-    .filter(
-      (scope) =>
-        !scopeCovers(
-          all.filter((other) => other !== scope),
-          scope
-        )
-    )
-    .sort()
-}
+export const minimalScopes = (scopes: Iterable<string>): ReadonlyArray<string> =>
+  minimalScopesBy(scopeCovers, [...new Set(scopes)].sort())
 
 /**
  * The scopes a credential must still be granted so that it covers `wanted`: empty when

@@ -13,8 +13,11 @@ import { browserSignIn } from "./browserSignIn.js"
 import { type DeviceCodePrompt, deviceSignIn } from "./deviceSignIn.js"
 import { revokeToken } from "./grants.js"
 import {
+  grantedScopesOf,
   grantOf,
   isUserGrant,
+  minimalScopes,
+  missingScopes,
   type OAuth2CredentialType,
   type OAuth2Fields,
   oauth2ClientOf
@@ -30,7 +33,10 @@ export interface ConnectOptions {
   readonly openUrl: (url: string) => Effect.Effect<void>
   /** Shows the device flow's user code and verification URL. */
   readonly showCode: (prompt: DeviceCodePrompt) => Effect.Effect<void>
-  /** Scopes to ask for on top of the credential's (incremental authorization). */
+  /**
+   * Scopes to ask for on top of the credential's (incremental authorization); those its
+   * other scopes cover are left out.
+   */
   readonly addScopes?: ReadonlyArray<string> | undefined
   /** How long to wait for the user. Default 5 minutes (browser) or the code's lifetime. */
   readonly timeout?: Duration.DurationInput | undefined
@@ -39,7 +45,10 @@ export interface ConnectOptions {
 /** What a login produced: the tokens, and the encoded fields to save with the credential. */
 export interface Connected {
   readonly tokens: TokenSet
-  /** `accessToken`, `refreshToken`, `expiresAt`, `grantedScopes`, and `scopes` when it grew. */
+  /**
+   * `accessToken`, `refreshToken`, `expiresAt`, `grantedScopes`, and `scopes` when the
+   * login added some.
+   */
   readonly fields: Readonly<Record<string, unknown>>
 }
 
@@ -65,13 +74,13 @@ export const connectCredential = (
       )
     }
     const client = yield* oauth2ClientOf(type.preset, credential)
-    const scopes = union(client.scopes, options.addScopes ?? [])
-    const withScopes = { ...client, scopes }
+    const scopes = minimalScopes(type.scopeCovers, [...client.scopes, ...(options.addScopes ?? [])])
+    const withScopes = { ...client, scopes: scopesToAsk(type, credential, scopes, options) }
     const tokens =
       options.method === "device"
         ? yield* deviceSignIn(withScopes, { showCode: options.showCode })
         : yield* browserSignIn(withScopes, { openUrl: options.openUrl, timeout: options.timeout })
-    const grown = scopes.length > client.scopes.length ? { scopes: scopes.join(" ") } : {}
+    const grown = sameScopes(scopes, client.scopes) ? {} : { scopes: scopes.join(" ") }
     return { tokens, fields: { ...tokenFields(tokens), ...grown } }
   })
 
@@ -99,6 +108,23 @@ export const revokeCredential = (
     return revoked ? "Revoked" : "NoRevocationEndpoint"
   })
 
-const union = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): ReadonlyArray<string> => [
-  ...new Set([...a, ...b])
-]
+/**
+ * The scopes a login asks for: all of the credential's, or, when it signs in in a browser
+ * at a server that keeps earlier grants and the credential holds some, only those it was
+ * not granted yet. A device sign-in asks for all: the device endpoint keeps no grants.
+ */
+const scopesToAsk = (
+  type: OAuth2CredentialType,
+  credential: Credential<OAuth2Fields>,
+  scopes: ReadonlyArray<string>,
+  options: ConnectOptions
+): ReadonlyArray<string> => {
+  const granted = grantedScopesOf(credential.fields)
+  const incremental = type.preset.incrementalAuthorization === true && options.method === "browser"
+  if (!incremental || granted === undefined) return scopes
+  const missing = missingScopes(type.scopeCovers, granted, scopes)
+  return missing.length > 0 ? missing : scopes
+}
+
+const sameScopes = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean =>
+  a.length === b.length && a.every((scope) => b.includes(scope))

@@ -212,62 +212,6 @@ export const layerStoreCredentialSource: Layer.Layer<CredentialSource, never, Cr
     }))
   )
 
-/**
- * A run's {@link CredentialSource} with the store in front of another source (the
- * credentials from `RPA_CREDENTIAL_<ID>`): a credential id is looked up in the store first,
- * then in the other source. Token updates go to where the credential was found. When an id
- * is in both, the store wins and the log says so once.
- */
-export const layerStoreInFrontOf = <E, R>(
-  fallback: Layer.Layer<CredentialSource, E, R>
-): Layer.Layer<CredentialSource, E, R | CredentialStore> =>
-  Layer.scoped(
-    CredentialSource,
-    Effect.gen(function* () {
-      const store = yield* CredentialStore
-      const other = Context.get(yield* Layer.build(fallback), CredentialSource)
-      const warned = new Set<string>()
-
-      const warnIfShadowed = (id: string) =>
-        Effect.gen(function* () {
-          if (warned.has(id)) return
-          const shadowed = yield* Effect.orElseSucceed(other.get(id), () => Option.none())
-          if (Option.isNone(shadowed)) return
-          warned.add(id)
-          yield* Effect.logWarning(
-            `Credential '${id}' is in the credential store and also in the environment; ` +
-              "the run uses the stored one."
-          ).pipe(Effect.annotateLogs({ credential: id, environment: shadowed.value.origin }))
-        })
-
-      return {
-        get: (id) =>
-          Effect.flatMap(store.get(id), (found) =>
-            Option.isSome(found) ? Effect.as(warnIfShadowed(id), found) : other.get(id)
-          ),
-        update: (id, fields) =>
-          Effect.flatMap(store.get(id), (found) =>
-            Option.isSome(found) ? store.update(id, fields) : other.update(id, fields)
-          ),
-        exclusive: <A, E, R>(id: string, effect: Effect.Effect<A, E, R>) =>
-          Effect.flatMap(store.get(id), (found) =>
-            Option.isSome(found)
-              ? store.exclusive(id, effect)
-              : (other.exclusive?.(id, effect) ?? effect)
-          )
-      }
-    })
-  )
-
-/**
- * The store in front of another source, as one layer: what a runtime provides to a run.
- * Reads the store's location and key from the environment.
- */
-export const layerCredentialSource = <E, R>(
-  fallback: Layer.Layer<CredentialSource, E, R>
-): Layer.Layer<CredentialSource, E | CredentialError, R> =>
-  layerStoreInFrontOf(fallback).pipe(Layer.provide(layerCredentialStore))
-
 // ---------------------------------------------------------------------------------------
 // Key
 

@@ -27,7 +27,13 @@ import type { CredentialSource } from "./credentialSource.js"
 import { clientCredentialsTokens, jwtBearerTokens, refreshTokens } from "./grants.js"
 import type { OAuth2Error } from "./oauth2Errors.js"
 import { configurationError } from "./oauth2Errors.js"
-import { defaultRefusal, isRefusedBy, type OAuth2Preset } from "./oauth2Preset.js"
+import {
+  defaultRefusal,
+  exactScopeCovers,
+  isRefusedBy,
+  type OAuth2Preset,
+  type ScopeCovers
+} from "./oauth2Preset.js"
 import { parseServiceAccountKey, signAssertion } from "./serviceAccount.js"
 import { sharedTokenManager, type TokenSource } from "./tokenManager.js"
 import { type TokenSet, tokenSetFromFields } from "./tokenSet.js"
@@ -58,6 +64,8 @@ export interface OAuth2Fields {
 /** An OAuth2 credential type, with the preset it was made from (for login and revocation). */
 export interface OAuth2CredentialType extends CredentialType<OAuth2Fields, CredentialSource> {
   readonly preset: OAuth2Preset
+  /** How the type's scopes cover each other: the preset's rule, else exact match. */
+  readonly scopeCovers: ScopeCovers
 }
 
 /** A credential type of any fields and requirements, as integrations and the registry list them. */
@@ -82,6 +90,7 @@ export const makeOAuth2CredentialType = (preset: OAuth2Preset): OAuth2Credential
   test: preset.test,
   sandbox: preset.sandbox,
   preset,
+  scopeCovers: preset.scopeCovers ?? exactScopeCovers,
   authenticate: (credential) => oauth2Authenticator(preset, credential)
 })
 
@@ -125,9 +134,62 @@ export const oauth2ClientOf = (
 
 /** The scopes a credential requests: its `scopes` field, else the preset's defaults. */
 export const scopesOf = (preset: OAuth2Preset, fields: OAuth2Fields): ReadonlyArray<string> => {
-  const own = (fields.scopes ?? "").split(/[\s,]+/).filter((scope) => scope !== "")
+  const own = splitScopes(fields.scopes ?? "")
   return own.length > 0 ? own : preset.settings.defaultScopes
 }
+
+/**
+ * The scopes a credential was granted, as the provider reported them when it connected
+ * or renewed its token (`grantedScopes`). Undefined when unknown: a provider that does not
+ * report scopes, or a credential from the environment written without them.
+ */
+export const grantedScopesOf = (
+  fields: Readonly<Record<string, unknown>>
+): ReadonlyArray<string> | undefined => {
+  const granted = typeof fields.grantedScopes === "string" ? splitScopes(fields.grantedScopes) : []
+  return granted.length > 0 ? granted : undefined
+}
+
+/**
+ * The smallest list of scopes that covers every scope given, by a provider's rule:
+ * duplicates and scopes that others in the list cover are left out; the rest keep their
+ * order.
+ */
+export const minimalScopes = (
+  covers: ScopeCovers,
+  scopes: Iterable<string>
+): ReadonlyArray<string> => {
+  const kept = [...new Set(scopes)]
+  for (const scope of [...kept]) {
+    if (
+      covers(
+        kept.filter((other) => other !== scope),
+        scope
+      )
+    ) {
+      kept.splice(kept.indexOf(scope), 1)
+    }
+  }
+  return kept
+}
+
+/**
+ * The scopes a credential must still be granted to cover `wanted`, as their smallest
+ * list: empty when the grant is enough, else what an incremental consent asks for.
+ */
+export const missingScopes = (
+  covers: ScopeCovers,
+  granted: ReadonlyArray<string>,
+  wanted: Iterable<string>
+): ReadonlyArray<string> =>
+  minimalScopes(
+    covers,
+    [...wanted].filter((scope) => !covers(granted, scope))
+  )
+
+/** Scopes as providers write them in one string: separated by spaces or commas. */
+export const splitScopes = (text: string): ReadonlyArray<string> =>
+  text.split(/[\s,]+/).filter((scope) => scope !== "")
 
 // ---------------------------------------------------------------------------------------
 

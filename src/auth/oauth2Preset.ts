@@ -34,6 +34,16 @@ export interface RefusalRule {
   readonly bodyMatch?: RegExp | undefined
 }
 
+/**
+ * Whether holding the `granted` scopes gives everything the `wanted` scope gives: true
+ * when it is among them, or when a broader one of them covers it (Google's `drive` covers
+ * `spreadsheets`).
+ */
+export type ScopeCovers = (granted: ReadonlyArray<string>, wanted: string) => boolean
+
+/** Scopes cover only themselves: the rule for a provider that documents no hierarchy. */
+export const exactScopeCovers: ScopeCovers = (granted, wanted) => granted.includes(wanted)
+
 /** Where the authorization server is: an issuer to discover, or explicit endpoints. */
 export interface ServerConfig {
   /** Issuer identifier; checked against the `iss` of authorization responses. */
@@ -71,6 +81,17 @@ export interface OAuth2Preset {
   readonly userinfoEndpoint?: string | undefined
   /** Parameters added to every authorization request (Google: `access_type=offline`). */
   readonly authorizationParameters?: Readonly<Record<string, string>> | undefined
+  /**
+   * How the provider's scopes cover each other, so a credential asks only for scopes it
+   * was not granted yet, and a run knows a broader grant is enough. Default: exact match.
+   */
+  readonly scopeCovers?: ScopeCovers | undefined
+  /**
+   * The server keeps earlier grants when a browser login asks for more scopes (Google's
+   * `include_granted_scopes`): such a login of a connected credential then asks only for
+   * the scopes it was not granted yet. Default false: every login asks for all of them.
+   */
+  readonly incrementalAuthorization?: boolean | undefined
   /** How scopes are joined in requests: a space (RFC 6749) or a comma (Slack). */
   readonly scopeSeparator?: " " | "," | undefined
   /** Client authentication at the token endpoint. Default `client_secret_post`. */

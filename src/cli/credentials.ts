@@ -8,11 +8,14 @@
  *   connected; never a value.
  * - `remove <id>` revokes an OAuth2 grant at the provider when it can, then forgets it.
  * - `login <id>` connects an OAuth2 credential in a browser (PKCE, loopback redirect), or
- *   with `--device` on a machine without one; `--scope` asks for more scopes.
+ *   with `--device` on a machine without one; `--scope` asks for more scopes, and
+ *   `--flow <file>` for the scopes the flow's steps with this credential need, only those
+ *   not granted yet (incremental consent: earlier grants stay).
  * - `test <id>` sends the provider's cheapest identity call with the credential.
  *
- * Exit codes: 0 done; 1 the provider or the store failed; 2 the command line, the
- * credential type or its fields are wrong, or the credential does not exist.
+ * Exit codes: 0 done; 1 the provider or the store failed, or refused a scope the flow
+ * needs; 2 the command line, the credential type or its fields are wrong, the credential
+ * does not exist, or the flow is invalid or does not use the credential.
  *
  * @module
  */
@@ -30,9 +33,12 @@ import type { DeviceCodePrompt } from "../auth/deviceSignIn.js"
 import { credentialVariable, credentialVariablePrefix } from "../auth/envCredentials.js"
 import {
   type AnyCredentialType,
+  grantedScopesOf,
   grantOf,
   isOAuth2CredentialType,
   isUserGrant,
+  missingScopes,
+  type OAuth2CredentialType,
   type OAuth2Fields
 } from "../auth/oauth2CredentialType.js"
 import { tokenSetFromFields } from "../auth/tokenSet.js"
@@ -41,6 +47,7 @@ import type { Credential } from "../node/credentialType.js"
 import type { Registry } from "../node/registry.js"
 import type { ResolvedCredential } from "../runtime/credentials.js"
 import { decodeCredential, machineCredentials } from "../runtime/credentials.js"
+import { loadFlow } from "../runtime/flow.js"
 import type { SecretRegistry } from "../runtime/secrets.js"
 import { packRegistry } from "./pack.js"
 import type { Terminal } from "./terminal.js"
@@ -239,13 +246,22 @@ const loginCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: Loa
         Options.withDescription(
           "A scope to ask for on top of the credential's; repeat for several."
         )
+      ),
+      flow: Options.text("flow").pipe(
+        Options.withPseudoName("file"),
+        Options.optional,
+        Options.withDescription(
+          "A flow file: ask for the scopes its steps with this credential need, and only " +
+            "those not granted yet (earlier grants stay)."
+        )
       )
     },
     (options) =>
       Effect.gen(function* () {
+        const registry = yield* loadPack
         const store = yield* openStore
         const stored = yield* storedCredential(store, options.id)
-        const resolved = yield* decoded(stored, yield* loadPack, secrets)
+        const resolved = yield* decoded(stored, registry, secrets)
         const type = resolved.credentialType
         if (!isOAuth2CredentialType(type)) {
           return yield* Effect.fail(
@@ -255,9 +271,31 @@ const loginCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: Loa
             })
           )
         }
-        const connected = yield* connectCredential(type, oauth2Credential(resolved), {
+        const credential = oauth2Credential(resolved)
+        const flow = Option.isSome(options.flow)
+          ? yield* flowScopes(options.flow.value, options.id, registry)
+          : undefined
+        const granted = grantedScopesOf(credential.fields) ?? []
+        const adding = missingScopes(type.scopeCovers, granted, [
+          ...(flow?.scopes ?? []),
+          ...options.scope
+        ])
+        const signedIn = Option.isSome(tokenSetFromFields(credential.fields))
+        if (flow !== undefined && adding.length === 0 && signedIn) {
+          return terminal.out(
+            `Credential "${options.id}" already has every scope ${flow.described} needs; nothing to ask for.`
+          )
+        }
+        if (flow !== undefined && adding.length > 0) {
+          terminal.err(
+            `${capitalized(flow.described)} needs for credential "${options.id}":\n` +
+              adding.map((scope) => `  ${scope}`).join("\n")
+          )
+        }
+
+        const connected = yield* connectCredential(type, credential, {
           method: options.device ? "device" : "browser",
-          addScopes: options.scope,
+          addScopes: adding,
           openUrl: (url) => showAuthorizationUrl(terminal, url),
           showCode: (prompt) => showDeviceCode(terminal, prompt)
         }).pipe(Effect.mapError(failure(1)))
@@ -266,13 +304,88 @@ const loginCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: Loa
         terminal.out(
           `Connected credential "${options.id}"${scopes === undefined ? "" : ` (scopes: ${scopes})`}.`
         )
+        if (flow !== undefined) yield* checkGranted(type, scopes, flow)
       }).pipe(reportFailure(terminal))
   ).pipe(
     Command.withDescription(
       "Connect an OAuth2 credential: sign in in a browser (opened when there is one), or " +
-        "with --device on another device; the tokens are saved in the store."
+        "with --device on another device; the tokens are saved in the store. With --flow, " +
+        "asks for the scopes the flow's steps need, only those not granted yet."
     )
   )
+
+/** The scopes a flow's steps with the credential need, and how to name the flow. */
+interface FlowScopes {
+  readonly scopes: ReadonlyArray<string>
+  /** `the flow "<name>" (<file>)`. */
+  readonly described: string
+}
+
+/**
+ * Reads a flow file and gathers the scopes the nodes of its steps with credential `id`
+ * declare. Fails (exit 2) when the file is not a valid flow, one of those steps names a
+ * node the pack does not have, or no step uses the credential.
+ */
+const flowScopes = (
+  file: string,
+  id: string,
+  registry: Registry
+): Effect.Effect<FlowScopes, CommandFailure> =>
+  Effect.gen(function* () {
+    const flow = yield* loadFlow(file).pipe(Effect.mapError(failure(2)))
+    const described = `the flow "${flow.name}" (${file})`
+    const steps = flow.steps.filter((step) => step.credential === id)
+    if (steps.length === 0) {
+      const used = [...new Set(flow.steps.flatMap((step) => step.credential ?? []))]
+      return yield* Effect.fail(
+        new CommandFailure({
+          message:
+            `${capitalized(described)} has no step with "credential": "${id}", so it needs no ` +
+            `scope from it. Its steps use ${used.length === 0 ? "no credential" : used.map((u) => `"${u}"`).join(", ")}.`,
+          code: 2
+        })
+      )
+    }
+    const scopes: Array<string> = []
+    for (const step of steps) {
+      const node = registry.resolve(step.node)
+      if (Either.isLeft(node)) {
+        return yield* Effect.fail(
+          new CommandFailure({
+            message: `${capitalized(described)}, step "${step.id}": ${node.left.message}`,
+            code: 2
+          })
+        )
+      }
+      scopes.push(...(node.right.scopes ?? []))
+    }
+    return { scopes: [...new Set(scopes)], described }
+  })
+
+/**
+ * Fails (exit 1) when the provider reported a grant that leaves out scopes the flow needs
+ * (the user unticked them on the consent screen); the tokens are saved all the same.
+ */
+const checkGranted = (
+  type: OAuth2CredentialType,
+  grantedScopes: string | undefined,
+  flow: FlowScopes
+): Effect.Effect<void, CommandFailure> => {
+  const granted = grantedScopesOf({ grantedScopes })
+  const refused = granted === undefined ? [] : missingScopes(type.scopeCovers, granted, flow.scopes)
+  return refused.length === 0
+    ? Effect.void
+    : Effect.fail(
+        new CommandFailure({
+          message:
+            `The provider did not grant ${refused.join(", ")}, which ${flow.described} needs: ` +
+            `run the login again and allow ${refused.length === 1 ? "it" : "them"}.`,
+          code: 1
+        })
+      )
+}
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1)
 
 const testCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: LoadPack) =>
   Command.make("test", { id }, (options) =>

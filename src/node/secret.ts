@@ -6,7 +6,12 @@
  */
 import { Schema } from "effect"
 
-/** A secret string field (token, password, client secret). Decodes to `Redacted`. */
-export const Secret = Schema.Redacted(Schema.String).annotations({
-  jsonSchema: { type: "string", format: "password", writeOnly: true }
+/**
+ * A secret string field (token, password, client secret). Decodes to `Redacted`; an empty
+ * value is refused, since it would send an empty `Authorization` header.
+ */
+export const Secret = Schema.Redacted(
+  Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
+).annotations({
+  jsonSchema: { type: "string", format: "password", writeOnly: true, minLength: 1 }
 })

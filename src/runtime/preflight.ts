@@ -5,13 +5,20 @@
  * node accepts and valid fields, a node that needs a credential has one, the given flow
  * inputs are declared and the required ones present, and each step input matches its
  * node's schema as far as it is known before the run (fields filled from earlier steps
- * are checked when the step runs). All problems are reported together, as one
- * {@link FlowError}.
+ * are checked when the step runs), and an OAuth2 credential whose granted scopes are
+ * known covers the scopes the step's node needs. All problems are reported together, as
+ * one {@link FlowError}.
  *
  * @module
  */
 import { Effect, Either, Schema } from "effect"
 import type { CredentialSource } from "../auth/credentialSource.js"
+import { credentialVariable } from "../auth/envCredentials.js"
+import {
+  grantedScopesOf,
+  isOAuth2CredentialType,
+  missingScopes
+} from "../auth/oauth2CredentialType.js"
 import type { FieldIssue } from "../http/errors.js"
 import type { IntegrationDefinition } from "../node/defineIntegration.js"
 import type { NodeDefinition } from "../node/defineNode.js"
@@ -47,8 +54,10 @@ export interface RunPlan {
 export interface PreflightOptions {
   /** Values of the flow's declared inputs. */
   readonly inputs?: Readonly<Record<string, unknown>> | undefined
-  /** Fill credentials defined nowhere with sandbox fields. */
+  /** Fill credentials defined nowhere with sandbox fields; scopes are not checked. */
   readonly sandbox?: boolean | undefined
+  /** The flow's file, named in the command that grants a missing scope. */
+  readonly flowFile?: string | undefined
 }
 
 /**
@@ -79,6 +88,9 @@ export const preflight = (
       }
       const credential = yield* planCredential(step, index, node.right, registry, sandbox, found)
       if (Either.isLeft(credential)) issues.push(credential.left)
+      else if (!sandbox) {
+        issues.push(...scopeIssues(step, index, node.right, credential.right, options.flowFile))
+      }
       issues.push(...inputIssues(step, index, node.right, inputs))
       steps.push({
         index,
@@ -221,6 +233,48 @@ const resolveCredential = (
       stepCredential(credential, node, registry, secrets)
     )
   })
+
+/**
+ * The scopes a step's node needs that its OAuth2 credential was not granted, as one issue
+ * at the step's `credential` that says how to grant them. None when the credential's
+ * grant is unknown (the provider did not report it, or an environment credential left it
+ * out): the provider then decides.
+ */
+const scopeIssues = (
+  step: FlowStep,
+  index: number,
+  node: NodeDefinition,
+  resolved: ResolvedCredential | undefined,
+  flowFile: string | undefined
+): ReadonlyArray<FieldIssue> => {
+  if (resolved === undefined || node.scopes === undefined) return []
+  const type = resolved.credentialType
+  const granted = grantedScopesOf(resolved.credential.fields as Readonly<Record<string, unknown>>)
+  if (!isOAuth2CredentialType(type) || granted === undefined) return []
+  const missing = missingScopes(type.scopeCovers, granted, node.scopes)
+  if (missing.length === 0) return []
+  const them = missing.length > 1 ? "them" : "it"
+  const login = `rpa-integrations credentials login ${shellWord(resolved.id)}`
+  const file = flowFile === undefined ? "<flow file>" : shellWord(flowFile)
+  const scopeOptions = missing.map((scope) => `--scope ${shellWord(scope)}`).join(" ")
+  const fix = `\`${login} --flow ${file}\` (or \`${login} ${scopeOptions}\`)`
+  const how =
+    resolved.origin === "environment"
+      ? `set ${credentialVariable(resolved.id)} to a credential that was granted ${them}, ` +
+        `for example one connected in the credential store with ${fix}`
+      : `grant ${them} with ${fix}`
+  return [
+    credentialIssue(
+      index,
+      `step "${step.id}" (${node.type}) needs the scope${missing.length > 1 ? "s" : ""} ` +
+        `${missing.join(", ")}, which credential "${resolved.id}" was not granted; ${how}`
+    )
+  ]
+}
+
+/** A word as a POSIX shell reads it: quoted when it holds anything but safe characters. */
+const shellWord = (word: string): string =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
 
 /**
  * Issues of a step's input against its node's schema, with `inputs.*` templates filled in

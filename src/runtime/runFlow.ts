@@ -131,9 +131,12 @@ const startedRun = (
     const credentials =
       options.credentials ?? (yield* machineCredentials(options.env ?? process.env))
     const sandbox = options.sandbox === true
-    const plan = yield* preflight(flow, registry, { inputs: options.inputs, sandbox }).pipe(
-      Effect.provideService(CredentialSource, credentials)
-    )
+    const flowFile = typeof file === "string" ? file : undefined
+    const plan = yield* preflight(flow, registry, {
+      inputs: options.inputs,
+      sandbox,
+      flowFile
+    }).pipe(Effect.provideService(CredentialSource, credentials))
     const workspace = yield* makeRunDirectory(options.filesDir)
     const routes: SandboxRoutes = sandbox ? yield* startSandboxes(plan.integrations) : new Map()
     const kernel = yield* buildKernel(options.kernel ?? defaultKernel, routes, sandbox)

@@ -19,7 +19,6 @@ import { CredentialSource } from "../../src/auth/credentialSource.js"
 import {
   CredentialStore,
   layerCredentialStore,
-  layerStoreInFrontOf,
   makeCredentialStore
 } from "../../src/auth/credentialStore.js"
 import { decryptStore } from "../../src/auth/storeFormat.js"
@@ -284,50 +283,6 @@ describe("credential store", () => {
         } finally {
           rmSync(directory, { recursive: true, force: true })
         }
-      })
-  )
-})
-
-describe("store in front of the environment", () => {
-  it.scopedLive(
-    "looks in the store first, then in the environment, and updates where it found",
-    () =>
-      Effect.gen(function* () {
-        const logs = captureLogs()
-        const store = yield* makeCredentialStore(storeLocationIn(yield* tempDirectory))
-        yield* store.put("both", "oauth2.generic", { clientId: "stored" })
-        const environment = memorySource([
-          {
-            id: "both",
-            type: "oauth2.generic",
-            origin: "environment",
-            fields: { clientId: "from-env" }
-          },
-          {
-            id: "env-only",
-            type: "oauth2.generic",
-            origin: "environment",
-            fields: { clientId: "env" }
-          }
-        ])
-        const layer = layerStoreInFrontOf(environment.layer).pipe(
-          Layer.provide(Layer.succeed(CredentialStore, store))
-        )
-        const source = yield* Effect.provide(CredentialSource, layer)
-
-        const both = yield* Effect.provide(source.get("both"), logs.layer)
-        yield* Effect.provide(source.get("both"), logs.layer)
-        expect(Option.getOrThrow(both).origin).toBe("store")
-        expect(logs.lines.filter((line) => line.includes("also in the environment"))).toHaveLength(
-          1
-        )
-        expect(Option.getOrThrow(yield* source.get("env-only")).origin).toBe("environment")
-        expect(Option.isNone(yield* source.get("missing"))).toBe(true)
-
-        yield* source.update("both", { accessToken: "a" })
-        yield* source.update("env-only", { accessToken: "b" })
-        expect(Option.getOrThrow(yield* store.get("both")).fields.accessToken).toBe("a")
-        expect(environment.updates).toEqual([{ id: "env-only", fields: { accessToken: "b" } }])
       })
   )
 })

@@ -28,13 +28,14 @@ describe("toJsonSchema: secrets", () => {
       })
     )
     const properties = propertiesOf(fields)
+    const nonEmptySecret = { ...secretSchema, minLength: 1 }
     expect(properties.token).toEqual({
       title: "Token",
       description: "The API token.",
-      ...secretSchema
+      ...nonEmptySecret
     })
-    expect(properties.plain).toEqual(secretSchema)
-    expect(properties.optional).toEqual(secretSchema)
+    expect(properties.plain).toEqual(nonEmptySecret)
+    expect(properties.optional).toEqual(nonEmptySecret)
     expect(fields.required).toEqual(["token", "plain"])
   })
 
