@@ -6,9 +6,12 @@
  *
  * @module
  */
-import { writeFile } from "node:fs/promises"
+import { constants } from "node:fs"
+import { access, stat } from "node:fs/promises"
+import { dirname, resolve } from "node:path"
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, FiberRef, LogLevel, Option } from "effect"
+import { writeFileAtomic } from "../auth/atomicFile.js"
 import { flowError, flowErrorToJson } from "../runtime/flowError.js"
 import type { LogFormat, LogLevelName } from "../runtime/logging.js"
 import { logFormats, runLogger } from "../runtime/logging.js"
@@ -65,13 +68,17 @@ const filesDir = Options.text("files-dir").pipe(
 export const runCommand = (terminal: Terminal, secrets: SecretRegistry) =>
   Command.make("run", { flow, sandbox, input, output, logFormat, filesDir }, (options) =>
     Effect.gen(function* () {
-      const outcome = yield* runWithProgress(options, terminal, secrets)
+      const unwritable = yield* outputProblem(Option.getOrUndefined(options.output))
+      const outcome = unwritable ?? (yield* runWithProgress(options, terminal, secrets))
       if (outcome.status === "invalid" && options.logFormat === "pretty") {
         terminal.err(String(outcome.error.message))
       }
       const json = JSON.stringify(outcome, null, 2)
       const file = Option.getOrUndefined(options.output)
-      const written = file !== undefined && (yield* writeResult(json, file, terminal, secrets))
+      const written =
+        file !== undefined &&
+        unwritable === undefined &&
+        (yield* writeResult(json, file, terminal, secrets))
       if (!written) terminal.out(json)
       const code = exitCode(outcome)
       process.exitCode = file !== undefined && !written ? Math.max(code, 1) : code
@@ -119,20 +126,50 @@ const runWithProgress = (
     }).pipe(Effect.ensuring(Effect.sync(() => progress?.stop())), Effect.provide(logger))
   })
 
-/** Writes the result to the `--output` file; false (and a message) when that fails. */
+/**
+ * The invalid run an `--output` path makes when the result could not be written there (no
+ * such directory, not writable, a directory itself): checked before anything is sent.
+ */
+const outputProblem = (file: string | undefined): Effect.Effect<RunOutcome | undefined> => {
+  if (file === undefined) return Effect.succeed(undefined)
+  return Effect.promise(async () => {
+    const target = await stat(file).catch(() => undefined)
+    if (target?.isDirectory() === true) return "it is a directory; name a file in it"
+    const directory = dirname(resolve(file))
+    const parent = await stat(directory).catch(() => undefined)
+    if (parent === undefined || !parent.isDirectory()) {
+      return `the directory ${directory} does not exist; create it first`
+    }
+    return access(directory, constants.W_OK).then(
+      () => undefined,
+      () => `the directory ${directory} is not writable`
+    )
+  }).pipe(
+    Effect.map((problem) => {
+      if (problem === undefined) return undefined
+      const error = flowError("The result cannot be written; nothing was sent:", [
+        { path: `--output ${file}`, message: problem }
+      ])
+      return { status: "invalid", error: flowErrorToJson(error), steps: {} } as const
+    })
+  )
+}
+
+/**
+ * Writes the result to the `--output` file atomically (a reader never sees half of it);
+ * false (and a message) when that fails.
+ */
 const writeResult = (
   json: string,
   file: string,
   terminal: Terminal,
   secrets: SecretRegistry
 ): Effect.Effect<boolean> =>
-  Effect.tryPromise(() => writeFile(file, `${secrets.scrub(json)}\n`)).pipe(
+  writeFileAtomic(file, Buffer.from(`${secrets.scrub(json)}\n`)).pipe(
     Effect.as(true),
     Effect.catchAll((error) =>
       Effect.sync(() => {
-        terminal.err(
-          `Cannot write the result to ${file} (${String(error.cause)}); printing it instead.`
-        )
+        terminal.err(`Cannot write the result to ${file} (${error.message}); printing it instead.`)
         return false
       })
     )

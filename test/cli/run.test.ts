@@ -156,6 +156,30 @@ describe("rpa-integrations run", () => {
     expect(readFileSync(output, "utf8")).not.toContain(token)
   })
 
+  it("exits 2 before sending anything when --output names a missing directory", async () => {
+    const before = server.requests.length
+    const flow = writeFlow("unwritable-output", {
+      version: 1,
+      name: "Unwritable output",
+      steps: [request("first", "/status/200")]
+    })
+    const missing = join(scratch, "no-such-directory", "result.json")
+    const run = await runCli(["run", flow, "--output", missing])
+    expect(run.code).toBe(2)
+    const result = JSON.parse(run.stdout)
+    expect(result).toMatchObject({ status: "invalid", error: { _tag: "FlowError" } })
+    expect(result.error.issues[0]).toEqual({
+      path: `--output ${missing}`,
+      message: expect.stringContaining("does not exist; create it first")
+    })
+    expect(server.requests.length).toBe(before)
+
+    const directory = await runCli(["run", flow, "--output", scratch])
+    expect(directory.code).toBe(2)
+    expect(JSON.parse(directory.stdout).error.issues[0].message).toContain("it is a directory")
+    expect(server.requests.length).toBe(before)
+  })
+
   it("blocks a sandbox run from reaching an origin that is not faked", async () => {
     const flow = writeFlow("sandbox-escape", {
       version: 1,
