@@ -203,7 +203,9 @@ const parseJson = (response: HttpResponse, input: RequestInput) => {
     catch: () =>
       new DecodeError({
         message:
-          'The response is not valid JSON; set response to "text" or "auto" to read it as it is.',
+          input.response === "json"
+            ? 'The response is not valid JSON; set response to "text" or "auto" to read it as it is.'
+            : 'The response says it is JSON but is not valid JSON; set response to "text" to read it as it is.',
         integration: "http",
         method: input.method,
         url: maskUrl(response.url),
@@ -284,11 +286,14 @@ const errorCode = (cause: unknown) =>
     : "write error"
 
 /** Tells the author how to read a body too large for memory. */
+/** The kernel's generic advice, which a flow cannot follow as written. */
+const tooLargeAdvice = /: download it to a file instead.*$/
+
 const explainTooLarge = (error: KernelError): KernelError =>
   error._tag === "ResponseTooLargeError"
     ? new ResponseTooLargeError({
         ...error,
-        message: `${error.message} Set response to "file" to stream it to disk instead.`
+        message: `${error.message.replace(tooLargeAdvice, "")}; set the step's response to "file" to stream it to disk instead.`
       })
     : error
 

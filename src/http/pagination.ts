@@ -398,7 +398,7 @@ const repeated = (what: string, page: number, context: ErrorContext): Next => ({
     page,
     message:
       `Page ${page} repeated an earlier ${what}, so the list would never end; stopped after ` +
-      `${page} pages. Set a limit or maxPages, or check the list's pagination settings.`
+      `${page} page${page === 1 ? "" : "s"}. Set a limit or maxPages, or check the list's pagination settings.`
   })
 })
 

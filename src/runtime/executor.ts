@@ -207,12 +207,15 @@ const decodeInput = (planned: PlannedStep, input: unknown): Effect.Effect<unknow
       return new InputError({
         message:
           `The input of step "${planned.step.id}" (${planned.node.type}) is invalid: ` +
-          `${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}. ` +
+          `${issues.map((issue) => `${issue.path}: ${withoutFinalStop(issue.message)}`).join("; ")}. ` +
           "Fix the step's input or the values its templates read.",
         issues
       })
     })
   )
+
+/** A message without its closing period, to be followed by more text. */
+const withoutFinalStop = (message: string): string => message.replace(/\.+$/, "")
 
 const encodeOutput = (planned: PlannedStep, output: unknown): Effect.Effect<unknown, DecodeError> =>
   Schema.encodeUnknown(planned.node.output, { errors: "all" })(output).pipe(
