@@ -150,7 +150,10 @@ type EchoPart =
   | { name: string; value: string }
   | { name: string; filename: string; contentType: string; size: number; sha256: string }
 
-/** Bodies at most this large are kept in memory to be parsed; larger ones are only hashed. */
+/**
+ * Bodies at most this large are kept in memory to be parsed (JSON, form, multipart parts);
+ * larger ones are only hashed.
+ */
 const maxParsedBody = 16 * 1024 * 1024
 
 const echo = async (req: Request, res: ServerResponse) => {
@@ -166,18 +169,18 @@ const echo = async (req: Request, res: ServerResponse) => {
     body: { size: 0, sha256: "" }
   }
 
-  if (contentType.startsWith("multipart/form-data")) {
-    const body = await readAll(raw)
-    out.body = digest(body)
-    out.parts = await multipartParts(body, contentType)
-    out.form = Object.fromEntries(
-      out.parts.flatMap((p) => ("value" in p ? [[p.name, p.value]] : []))
-    )
-    return send(res, 200, out)
-  }
-
   const { size, sha256, kept } = await hashBody(raw)
   out.body = { size, sha256 }
+  if (contentType.startsWith("multipart/form-data")) {
+    // A larger multipart body is only hashed, so an upload of any size keeps memory flat.
+    if (kept !== undefined) {
+      out.parts = await multipartParts(kept, contentType)
+      out.form = Object.fromEntries(
+        out.parts.flatMap((p) => ("value" in p ? [[p.name, p.value]] : []))
+      )
+    }
+    return send(res, 200, out)
+  }
   if (kept !== undefined && size > 0) {
     const text = kept.toString("utf8")
     if (contentType.includes("json")) out.json = parseJson(text)

@@ -81,6 +81,25 @@ describe("httpbin fake", () => {
     ])
   })
 
+  it("only hashes a multipart body over 16 MiB, so large uploads are not held in memory", async () => {
+    const big = Buffer.alloc(17 * 1024 * 1024, 7)
+    const form = new FormData()
+    form.append("file", new Blob([big], { type: "application/octet-stream" }), "big.bin")
+    const request = new Request(`${fake.url}/anything/upload`, { method: "POST", body: form })
+    const sent = Buffer.from(await request.clone().arrayBuffer())
+    const { body } = await json("/anything/upload", {
+      method: "POST",
+      body: sent,
+      headers: { "content-type": request.headers.get("content-type")! }
+    })
+    expect(body.body).toEqual({
+      size: sent.length,
+      sha256: createHash("sha256").update(sent).digest("hex")
+    })
+    expect(body.parts).toBeUndefined()
+    expect(body.form).toBeUndefined()
+  })
+
   it("answers any status, and 429 with Retry-After", async () => {
     expect((await get("/status/418")).status).toBe(418)
     const throttled = await get("/retry-after?seconds=7")
