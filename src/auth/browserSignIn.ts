@@ -4,14 +4,19 @@
  *
  * A one-shot HTTP server listens on 127.0.0.1 on a random port; the authorization request
  * carries a fresh `state` and an S256 code challenge, and names that server as its
- * redirect URI. When the browser comes back, the response is checked (`state`, and `iss`
- * where the server sends or announces it), the code is exchanged with the code verifier,
- * and the browser is shown a small page that says whether it worked. The server is closed
- * when the sign-in ends, whatever the outcome.
+ * redirect URI. Any local process can reach that server, so only a request to the callback
+ * path that carries this login's `state` is taken as the browser coming back: another
+ * state gets a small error page and is ignored, another path a 404, and the login keeps
+ * waiting (up to its timeout). When the browser comes back, the response is checked
+ * (`state`, and `iss` where the server sends or announces it; an error from the server
+ * ends the login), the code is exchanged with the code verifier, and the browser is shown
+ * a small page that says whether it worked. The server is closed when the sign-in ends,
+ * whatever the outcome.
  *
  * @module
  */
 
+import { timingSafeEqual } from "node:crypto"
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -54,8 +59,8 @@ export const browserSignIn = (
           )
         )
       }
-      const callback = yield* startCallbackServer
       const state = oauth.generateRandomState()
+      const callback = yield* startCallbackServer(state)
       const verifier = Redacted.make(oauth.generateRandomCodeVerifier())
       const challenge = yield* Effect.promise(() =>
         oauth.calculatePKCECodeChallenge(Redacted.value(verifier))
@@ -103,7 +108,7 @@ export const browserSignIn = (
 
 interface CallbackServer {
   readonly redirectUri: string
-  /** The URL the browser was redirected to (path, query), once it arrives. */
+  /** The URL the browser was redirected to with this login's state, once it arrives. */
   readonly received: Deferred.Deferred<URL>
   /** Shows the outcome to the browser that is waiting, then lets the server close. */
   readonly finish: (page: { readonly ok: boolean; readonly message: string }) => Effect.Effect<void>
@@ -111,8 +116,12 @@ interface CallbackServer {
 
 const callbackPath = "/callback"
 
-const startCallbackServer: Effect.Effect<CallbackServer, never, Scope.Scope> = Effect.gen(
-  function* () {
+/**
+ * Starts the loopback server. Only a GET of the callback path with this login's `state`
+ * settles `received`; anything else is answered and ignored.
+ */
+const startCallbackServer = (state: string): Effect.Effect<CallbackServer, never, Scope.Scope> =>
+  Effect.gen(function* () {
     const runtime = yield* Effect.runtime<never>()
     const received = yield* Deferred.make<URL>()
     const page = yield* Deferred.make<{ readonly ok: boolean; readonly message: string }>()
@@ -123,6 +132,22 @@ const startCallbackServer: Effect.Effect<CallbackServer, never, Scope.Scope> = E
       const url = new URL(request.url ?? "/", redirectUri)
       if (request.method !== "GET" || url.pathname !== callbackPath) {
         response.writeHead(404, { "content-type": "text/plain" }).end("Not found")
+        return
+      }
+      if (!isState(url.searchParams.get("state"), state)) {
+        writePage(response, {
+          ok: false,
+          title: "Not this sign-in",
+          message:
+            "This response does not belong to the sign-in in progress, so it was ignored. " +
+            "Finish signing in in the window the login opened, or start the login again."
+        })
+        run(
+          Effect.logWarning(
+            "Ignored a request to the sign-in callback that does not carry this login's state; " +
+              "still waiting for the browser."
+          )
+        )
         return
       }
       run(
@@ -165,8 +190,15 @@ const startCallbackServer: Effect.Effect<CallbackServer, never, Scope.Scope> = E
           }
         })
     }
-  }
-)
+  })
+
+/** Whether a redirect's `state` is this login's (compared in constant time). */
+const isState = (received: string | null, expected: string): boolean => {
+  if (received === null) return false
+  const a = Buffer.from(received)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
 
 const authorizationUrl = (
   client: OAuth2Client,
@@ -219,9 +251,9 @@ const failureMessage = (exit: Exit.Exit<unknown, OAuth2Error>): string =>
 
 const writePage = (
   response: ServerResponse,
-  outcome: { readonly ok: boolean; readonly message: string }
+  outcome: { readonly ok: boolean; readonly message: string; readonly title?: string }
 ): void => {
-  const title = outcome.ok ? "Connected" : "Not connected"
+  const title = outcome.title ?? (outcome.ok ? "Connected" : "Not connected")
   const html =
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>` +
     `<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}` +

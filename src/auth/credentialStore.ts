@@ -17,7 +17,7 @@ import { Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { removeAbandonedTemporaries, writeFileAtomic } from "./atomicFile.js"
 import type { StoredCredential } from "./credentialSource.js"
 import { CredentialError, CredentialSource } from "./credentialSource.js"
-import type { FileLockOptions } from "./fileLock.js"
+import type { FileLockOptions, LockBusy, LockFailed } from "./fileLock.js"
 import { acquireFileLock } from "./fileLock.js"
 import type { StoreFormatProblem } from "./storeFormat.js"
 import {
@@ -365,17 +365,12 @@ const notInStore = (location: StoreLocation, id: string): CredentialError =>
     id
   )
 
-const lockError = (
-  location: StoreLocation,
-  problem:
-    | { readonly _tag: "LockBusy"; readonly holder: string }
-    | { readonly _tag: "LockFailed"; readonly reason: string }
-): CredentialError =>
+const lockError = (location: StoreLocation, problem: LockBusy | LockFailed): CredentialError =>
   problem._tag === "LockBusy"
     ? storeError(
         `The credential store ${location.file} is locked by ${problem.holder}, which is still ` +
-          `saving. Try again; if no other rpa-integrations process runs, remove ` +
-          `${location.lockFile}.`
+          `saving. Try again; if no other rpa-integrations process runs, remove the lock ` +
+          `${problem.lockFile} (with \`rm -r\`).`
       )
     : storeError(
         `Could not lock the credential store ${location.file}: ${problem.reason}. Check that ` +

@@ -154,12 +154,11 @@ describe("OAuth 2.0 against oidc-provider", () => {
     )
   )
 
-  it.live("a redirect with another state or issuer is refused", () =>
+  it.live("a redirect with this login's state but another issuer, or none, is refused", () =>
     withLogs(
       Effect.gen(function* () {
         const credential = yield* decode("native", { clientId: "native-app" })
         for (const forge of [
-          (state: string) => ({ code: "forged", state: `${state}x`, iss: server.issuer }),
           (state: string) => ({ code: "forged", state, iss: "http://127.0.0.1:1" }),
           (state: string) => ({ code: "forged", state })
         ]) {
@@ -187,6 +186,57 @@ describe("OAuth 2.0 against oidc-provider", () => {
         }
       })
     )
+  )
+
+  it.live(
+    "a request with another state, or for another path, is ignored: the login waits for the browser",
+    () =>
+      withLogs(
+        Effect.gen(function* () {
+          const ignored: Array<{ readonly status: number; readonly body: string }> = []
+          const get = (url: URL) =>
+            fetch(url).then(async (response) => ({
+              status: response.status,
+              body: await response.text()
+            }))
+          // Another local process calls the callback before the browser comes back.
+          let page: Promise<string> = Promise.resolve("")
+          const openUrl = (url: string) =>
+            Effect.sync(() => {
+              const callback = new URL(new URL(url).searchParams.get("redirect_uri")!)
+              const forged = new URL(callback)
+              forged.search = "?code=abc&state=WRONG"
+              const stateless = new URL(callback)
+              stateless.search = "?code=abc"
+              page = (async () => {
+                ignored.push(
+                  await get(forged),
+                  await get(stateless),
+                  await get(new URL("/favicon.ico", callback))
+                )
+                return consentInBrowser(browser.context, url)
+              })()
+            })
+          const credential = yield* decode("native", {
+            clientId: "native-app",
+            scopes: "openid api:read"
+          })
+          const before = server.tokenRequests("authorization_code")
+          const result = yield* connectCredential(oauth2Generic, credential, {
+            method: "browser",
+            openUrl,
+            showCode: () => Effect.void
+          })
+          expect(ignored.map((answer) => answer.status)).toEqual([400, 400, 404])
+          expect(ignored[0]!.body).toContain("does not belong to the sign-in in progress")
+          expect(
+            logs.lines.some((line) => line.includes("does not carry this login's state"))
+          ).toBe(true)
+          expect(yield* Effect.promise(() => page)).toContain("The account is connected")
+          expect(server.tokenRequests("authorization_code")).toBe(before + 1)
+          expect(result.tokens.refreshToken).toBeDefined()
+        })
+      )
   )
 
   it.live("connects with the device flow, approved in another browser", () =>

@@ -15,7 +15,6 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Layer, Option, Redacted } from "effect"
 import { buildSync } from "esbuild"
-import { CredentialSource } from "../../src/auth/credentialSource.js"
 import {
   CredentialStore,
   layerCredentialStore,
@@ -23,8 +22,6 @@ import {
 } from "../../src/auth/credentialStore.js"
 import { decryptStore } from "../../src/auth/storeFormat.js"
 import { storeLocationFromConfig, storeLocationIn } from "../../src/auth/storeLocation.js"
-import { captureLogs } from "./logCapture.js"
-import { memorySource } from "./memorySource.js"
 
 const tempDirectory = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "rpa-store-"))),
