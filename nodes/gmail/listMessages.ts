@@ -117,7 +117,15 @@ export const ListMessagesOutput = Schema.Struct({
   nextPageToken: Schema.optional(
     Schema.String.annotations({
       title: "Next page token",
-      description: "Set when more messages match; give it as Page token to a later step."
+      description:
+        "Set when more messages match; give it as Page token to a later step. It points just past the last message returned."
+    })
+  ),
+  truncated: Schema.optional(
+    Schema.Boolean.annotations({
+      title: "Truncated",
+      description:
+        "True when Gmail answered with more messages than asked for, so the list was cut at the limit with no page token to go on from; raise the limit to get the rest."
     })
   )
 }).annotations({ title: "Messages" })
@@ -176,6 +184,11 @@ export const listMessages = defineNode({
             { concurrency: 4 }
           )
         : listed.items
-      return { messages, count: messages.length, nextPageToken: listed.nextPageToken }
+      return {
+        messages,
+        count: messages.length,
+        nextPageToken: listed.nextPageToken,
+        truncated: listed.truncated
+      }
     })
 })

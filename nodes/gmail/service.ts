@@ -11,7 +11,7 @@
  */
 import { promises as fs } from "node:fs"
 import { Context, Effect, Layer, Schema } from "effect"
-import type { KernelError } from "../../src/http/errors.js"
+import type { InputError, KernelError } from "../../src/http/errors.js"
 import type { HttpClient } from "../../src/http/kernel.js"
 import { HttpKernel } from "../../src/http/kernel.js"
 import type { Workspace } from "../../src/http/workspace.js"
@@ -22,7 +22,7 @@ import { multipartLimitBytes, unreadable } from "../google/multipartUpload.js"
 import { gmailRateLimits, googleQuotas } from "../google/rateLimits.js"
 import { resumableUpload } from "../google/resumableUpload.js"
 import { withTemporaryFile } from "../google/workspaceFile.js"
-import { type OutgoingMail, writeMessage } from "./compose.js"
+import { checkAttachments, type OutgoingMail, writeMessage } from "./compose.js"
 import { GmailMessage } from "./message.js"
 
 /** The Gmail API's base URL for the credential's own mailbox. */
@@ -71,7 +71,7 @@ export interface GmailApi {
   readonly send: (
     mail: OutgoingMail,
     threadId?: string
-  ) => Effect.Effect<SentMessage, KernelError, Workspace>
+  ) => Effect.Effect<SentMessage, KernelError | InputError, Workspace>
   /** Lists messages (`messages.list`), one page or every page up to a limit. */
   readonly list: (
     query: MessageQuery,
@@ -153,10 +153,13 @@ export const makeGmail = (client: HttpClient): GmailApi => {
 
   return {
     send: (mail, threadId) =>
-      withTemporaryFile(
-        "gmail",
-        (path) => writeMessage(mail, path),
-        (path) => sendFile(path, threadId)
+      Effect.zipRight(
+        checkAttachments(mail.attachments ?? []),
+        withTemporaryFile(
+          "gmail",
+          (path) => writeMessage(mail, path),
+          (path) => sendFile(path, threadId)
+        )
       ),
 
     list: (query, how) =>
@@ -169,12 +172,12 @@ export const makeGmail = (client: HttpClient): GmailApi => {
             q: query.q,
             labelIds: query.labelIds === undefined ? undefined : [...query.labelIds],
             includeSpamTrash: query.includeSpamTrash,
-            pageToken: query.pageToken,
-            maxResults: Math.max(1, Math.min(500, how.limit ?? (how.returnAll ? 500 : 100)))
+            pageToken: query.pageToken
           }
         },
         "messages",
         MessageRef,
+        { param: "maxResults", max: 500, first: 100 },
         how
       ),
 

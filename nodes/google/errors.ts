@@ -18,11 +18,13 @@ import {
   PermissionError,
   QuotaExceededError,
   RateLimitError,
+  ResponseTooLargeError,
   ServerError,
   ValidationError
 } from "../../src/http/errors.js"
 import { maskUrl } from "../../src/http/redact.js"
 import type { HttpResponse } from "../../src/http/request.js"
+import { googleServiceAccountType } from "./credentialTypes.js"
 import { googleScopes, scopeCovers } from "./scopes.js"
 
 /** Google's error body, as far as the mapping reads it. */
@@ -64,18 +66,23 @@ const scopeReasons: ReadonlySet<string> = new Set([
   "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
 ])
 
+/** The largest export Drive makes of a Google Docs file (`exportSizeLimitExceeded` above). */
+export const driveExportLimitBytes = 10 * 1024 * 1024
+
 /**
  * The classifier of a Google integration's client: the typed error a Google error body
  * means, or `undefined` for a success, a 401 (the kernel refreshes the token and reports
- * it) and a body that is not Google's (the kernel's status rules apply).
+ * it) and a body that is not Google's (the kernel's status rules apply). The credential's
+ * type decides how a missing scope is granted: a person consents again, a service account
+ * lists the scope in its credential (and its domain's delegation).
  */
 export const classifyGoogleResponse =
-  (integration: string, credentialId: string | undefined) =>
+  (integration: string, credentialId: string | undefined, credentialType?: string | undefined) =>
   (response: HttpResponse): KernelError | undefined => {
     if (response.status < 400 || response.status === 401) return undefined
     const body = googleErrorOf(response.body)
     if (body === undefined) return undefined
-    return googleError(integration, credentialId, response, body)
+    return googleError(integration, { id: credentialId, type: credentialType }, response, body)
   }
 
 /** Reads Google's error object from a response body, or `undefined` when it is not one. */
@@ -100,10 +107,11 @@ export const reasonsOf = (body: GoogleErrorBody): ReadonlyArray<string> => [
 
 const googleError = (
   integration: string,
-  credentialId: string | undefined,
+  credentialOf: { readonly id: string | undefined; readonly type: string | undefined },
   response: HttpResponse,
   body: GoogleErrorBody
 ): KernelError => {
+  const credentialId = credentialOf.id
   const status = response.status
   const reasons = reasonsOf(body)
   const has = (set: ReadonlySet<string>) => reasons.some((reason) => set.has(reason))
@@ -132,10 +140,21 @@ const googleError = (
   }
   if (has(scopeReasons)) {
     const scope = missingScopeOf(response.headers["www-authenticate"])
+    const needed = scope === undefined ? "" : ` (${scope})`
     return new PermissionError({
       ...context,
       missingScope: scope,
-      message: `${capitalize(credential)} was not granted the scope this step needs${scope === undefined ? "" : ` (${scope})`}; connect it again and allow the access the consent screen asks for`
+      message:
+        credentialOf.type === googleServiceAccountType
+          ? `${capitalize(credential)} is a service account whose token lacks the scope this step needs${needed}; add ${scope ?? "the scope"} to the credential's \`scopes\` field (a service account asks only for Drive's scope unless that field lists the scopes; list every scope the flow needs), and, when the credential acts for a user (\`subject\`), allow that scope for the service account's client id in the Google Workspace admin console (domain-wide delegation)`
+          : `${capitalize(credential)} was not granted the scope this step needs${needed}; connect it again and allow the access the consent screen asks for`
+    })
+  }
+  if (reasons.includes("exportSizeLimitExceeded")) {
+    return new ResponseTooLargeError({
+      ...context,
+      limitBytes: driveExportLimitBytes,
+      message: `The file is too large to export: Google exports at most 10 MB of a Google Docs file; export it to a leaner format (plain text or CSV rather than PDF or Office), or split it into smaller files. Files that are not Google Docs download whole (files.get alt=media), without this limit`
     })
   }
   switch (status) {

@@ -8,7 +8,8 @@
  * revoked it (401, as Google answers an expired token) or limited its scopes (403
  * `insufficientPermissions` with a `WWW-Authenticate` header naming the scopes needed).
  * Tests queue faults (429 `RESOURCE_EXHAUSTED`, 403 `userRateLimitExceeded`, 5xx, a
- * dropped connection) for the next matching requests. In a sandbox run the kernel sends
+ * dropped connection, an answer lost after the request was carried out) for the next
+ * matching requests. In a sandbox run the kernel sends
  * requests for the real origin (`https://sheets.googleapis.com`) here with that `Host`,
  * so URLs the fake hands out (a resumable session URI) point back to the real origin.
  *
@@ -163,8 +164,12 @@ export interface FakeFault {
   readonly times?: number | undefined
   /** Matching requests to let through before it applies; default 0. */
   readonly after?: number | undefined
-  /** A Google error to answer, or `drop` to end the connection without an answer. */
-  readonly reply: GoogleFault | "drop"
+  /**
+   * A Google error to answer; `drop` to end the connection without an answer; or
+   * `loseAnswer` to carry the request out and then end the connection before answering,
+   * as when the answer is lost on the way back.
+   */
+  readonly reply: GoogleFault | "drop" | "loseAnswer"
 }
 
 /** One request and its answer, as recorded for contract checks. */
@@ -329,6 +334,7 @@ const answer = async (
       (f.method === undefined || f.method === method) &&
       (f.path === undefined || f.path.test(decodeURIComponent(pathname)))
   )
+  let loseAnswer = false
   if (fault !== undefined && fault.skip > 0) fault.skip--
   else if (fault !== undefined) {
     fault.left--
@@ -336,7 +342,8 @@ const answer = async (
       drop()
       return { dropped: true }
     }
-    return googleErrorReply(fault.reply)
+    if (fault.reply === "loseAnswer") loseAnswer = true
+    else return googleErrorReply(fault.reply)
   }
 
   const token = bearerToken(headers.authorization)
@@ -376,7 +383,12 @@ const answer = async (
     stream: () => record.stream(raw),
     drop
   }
-  return found.route.handle(request)
+  const reply = await found.route.handle(request)
+  if (!loseAnswer) return reply
+  if ("media" in reply) reply.media.destroy()
+  await record.drain(raw)
+  drop()
+  return { dropped: true }
 }
 
 const findRoute = (routes: ReadonlyArray<CompiledRoute>, method: string, pathname: string) => {

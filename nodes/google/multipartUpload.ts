@@ -29,8 +29,29 @@ export interface MultipartUpload {
 }
 
 /**
+ * A file reference with the size the file has on disk: a reference's own `size` may be
+ * stale or wrong, and deciding how to upload on it could read a large file into memory.
+ * Fails with `TransportError` (reason `RequestBody`) when the path is not a readable file.
+ */
+export const withSizeOnDisk = (
+  integration: string,
+  file: FileRef
+): Effect.Effect<FileRef, TransportError> =>
+  Effect.tryPromise({
+    try: () => fs.stat(file.path),
+    catch: (cause) => unreadable(integration, file, cause)
+  }).pipe(
+    Effect.filterOrFail(
+      (stats) => stats.isFile(),
+      () => unreadable(integration, file, { code: "not a file" })
+    ),
+    Effect.map((stats) => ({ ...file, size: stats.size }))
+  )
+
+/**
  * Sends a file of at most 5 MB with its metadata in one request and decodes the answer.
- * The file is read whole (it is small); larger files go through a resumable upload.
+ * The file is read whole (it is small), after its size on disk is checked; larger files
+ * go through a resumable upload, and one that grew past 5 MB fails before it is read.
  */
 export const multipartUpload = <A, I>(
   client: HttpClient,
@@ -38,10 +59,7 @@ export const multipartUpload = <A, I>(
   schema: Schema.Schema<A, I>
 ): Effect.Effect<A, KernelError> =>
   Effect.gen(function* () {
-    const media = yield* Effect.tryPromise({
-      try: () => fs.readFile(upload.file.path),
-      catch: (cause) => unreadable(client.integration, upload.file, cause)
-    })
+    const media = yield* readSmallFile(client.integration, upload.file)
     const boundary = `rpa-${randomUUID()}`
     const head = Buffer.from(
       `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(upload.metadata)}\r\n` +
@@ -71,6 +89,39 @@ export const decodeJson = <A, I>(
     Schema.decodeUnknown(Schema.parseJson())(Buffer.from(body).toString("utf8")),
     Schema.decodeUnknown(schema)
   ).pipe(Effect.mapError(decodeFailure(integration)))
+
+/** Reads a whole file of at most 5 MB, checking its size on the open file first. */
+const readSmallFile = (integration: string, file: FileRef): Effect.Effect<Buffer, TransportError> =>
+  Effect.acquireUseRelease(
+    Effect.tryPromise({
+      try: () => fs.open(file.path, "r"),
+      catch: (cause) => unreadable(integration, file, cause)
+    }),
+    (handle) =>
+      Effect.tryPromise({
+        try: async (): Promise<Buffer | undefined> => {
+          const { size } = await handle.stat()
+          if (size > multipartLimitBytes) return undefined
+          const bytes = await handle.readFile()
+          return bytes.length > multipartLimitBytes ? undefined : bytes
+        },
+        catch: (cause) => unreadable(integration, file, cause)
+      }).pipe(
+        Effect.flatMap((bytes) =>
+          bytes === undefined
+            ? Effect.fail(
+                new TransportError({
+                  integration,
+                  reason: "RequestBody",
+                  requestSent: false,
+                  message: `The file "${file.name}" grew past 5 MB while the step read it, too large to send in one request; run the step again`
+                })
+              )
+            : Effect.succeed(bytes)
+        )
+      ),
+    (handle) => Effect.promise(() => handle.close())
+  )
 
 /** A `TransportError` (reason `RequestBody`) for a file the step cannot read. */
 export const unreadable = (integration: string, file: FileRef, cause: unknown) =>

@@ -26,7 +26,9 @@ export const DeleteFileOutput = Schema.Struct({
 /**
  * Deletes a file, or a folder with everything in it, without the trash: it cannot be
  * restored. Only the owner (or, in a shared drive, an organizer) may. Fails with
- * `PermissionError` otherwise, and `NotFoundError` for an unknown file.
+ * `PermissionError` otherwise, and `NotFoundError` for an unknown file. When a DELETE is
+ * sent again after its answer was lost, a "not found" means the first one deleted the
+ * file, and the step succeeds.
  */
 export const deleteFile = defineNode({
   type: "googleDrive.deleteFile",

@@ -54,7 +54,8 @@ export const DownloadFileOutput = Schema.Struct({
  * Downloads a file's content to the run's folder, streamed to disk (memory stays flat
  * whatever the size); a Google Docs file is exported to the chosen format (Google
  * limits exports to 10 MB). Fails with `ValidationError` for a folder or a format the
- * file cannot be exported to, and `NotFoundError` for an unknown file.
+ * file cannot be exported to, `ResponseTooLargeError` for an export over Drive's 10 MB,
+ * and `NotFoundError` for an unknown file.
  */
 export const downloadFile = defineNode({
   type: "googleDrive.downloadFile",

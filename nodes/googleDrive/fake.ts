@@ -1,9 +1,10 @@
 /**
  * The sandbox fake of Google Drive API v3 on 127.0.0.1: a drive of folders and files
  * whose contents are kept on disk (a 50 MB upload costs the fake no memory), with Drive's
- * three upload protocols (multipart, media, and resumable sessions answered with a
- * session URI in `Location` and `308` with `Range` until complete), downloads
- * (`alt=media`) and exports of Google Docs, the search language of `q`, `fields` masks,
+ * three upload protocols (multipart and media up to 5 MB, refused above with 413 as Drive
+ * does, and resumable sessions answered with a session URI in `Location` and `308` with
+ * `Range` until complete), downloads (`alt=media`) and exports of Google Docs (up to
+ * Drive's 10 MB, `exportSizeLimitExceeded` above), the search language of `q`, `fields` masks,
  * page tokens, shared drives (seen only with `supportsAllDrives`), single parents,
  * permissions, and Drive's error bodies. It answers for `https://www.googleapis.com` in
  * `--sandbox` runs and starts with a few files and folders.
@@ -79,6 +80,11 @@ export interface DriveFake extends GoogleFakeServer {
   readonly dropUploadAt: (share: number) => void
   /** How many resumable sessions were started. */
   readonly sessionsStarted: () => number
+  /**
+   * Makes searches of every drive (`corpora=allDrives`) report `incompleteSearch: true`, as
+   * Drive does when it could not search all of the account's shared drives.
+   */
+  readonly searchIncompletely: (incomplete: boolean) => void
 }
 
 /** The My Drive root folder's id; `root` is an alias of it. */
@@ -96,6 +102,9 @@ export const startDrive = async (options: GoogleFakeOptions = {}): Promise<Drive
     seedFile: (file) => store.seed(file),
     dropUploadAt: (share) => store.uploads.dropAt(share),
     sessionsStarted: () => store.uploads.count(),
+    searchIncompletely: (incomplete) => {
+      store.incompleteAllDrives = incomplete
+    },
     close: async () => {
       await server.close()
       rmSync(store.directory, { recursive: true, force: true })
@@ -143,6 +152,8 @@ const me = {
 class Store {
   readonly files = new Map<string, DriveFile>()
   readonly uploads: FakeResumableSessions
+  /** Searches of every drive report `incompleteSearch`. */
+  incompleteAllDrives = false
   private made = 0
 
   constructor(readonly directory: string) {
@@ -439,7 +450,7 @@ const list = (store: Store, req: FakeRequest): FakeReply => {
   const next = offset + pageSize < matching.length ? tokenOf(offset + pageSize, key) : undefined
   const body = {
     kind: "drive#fileList",
-    incompleteSearch: false,
+    incompleteSearch: store.incompleteAllDrives && req.query.get("corpora") === "allDrives",
     files: page.map(json),
     ...(next === undefined ? {} : { nextPageToken: next })
   }
@@ -549,6 +560,9 @@ const get = (store: Store, req: FakeRequest): FakeReply => {
   }
 }
 
+/** Largest export Drive makes of a Google Docs file (`files.export`): 10 MB. */
+const exportLimitBytes = 10 * 1024 * 1024
+
 /** What each kind of Google file exports to. */
 const exportFormats: Readonly<Record<string, ReadonlyArray<string>>> = {
   "application/vnd.google-apps.document": [
@@ -596,6 +610,9 @@ const exportFile = (store: Store, req: FakeRequest): FakeReply => {
   const content = wanted.startsWith("text/")
     ? Buffer.from(text)
     : Buffer.from(`%${wanted} export of ${file.name}\n${text}`)
+  if (content.length > exportLimitBytes) {
+    throw new GoogleFault(403, "exportSizeLimitExceeded", "This file is too large to be exported.")
+  }
   return {
     status: 200,
     media: Readable.from([content]),
@@ -773,18 +790,41 @@ const share = (store: Store, req: FakeRequest, body: unknown): FakeReply => {
 // ---------------------------------------------------------------------------------------
 // Uploads
 
+/**
+ * Largest media Drive takes in one request (`uploadType=media` or `multipart`): 5 MB.
+ * Larger files must go through a resumable session.
+ */
+const singleRequestLimitBytes = 5 * 1024 * 1024
+
+/** Room for the metadata part and the boundaries around the media of a multipart body. */
+const multipartOverheadBytes = 64 * 1024
+
+/** Drive's answer to media over 5 MB sent in one request. */
+const uploadTooLarge = () => new GoogleFault(413, "uploadTooLarge", "Request is too large.")
+
+/** Refuses a single-request upload whose declared length is too large, before reading it. */
+const checkDeclaredLength = (req: FakeRequest, allowance: number) => {
+  const length = Number(req.headers["content-length"] ?? Number.NaN)
+  if (Number.isFinite(length) && length > singleRequestLimitBytes + allowance) {
+    throw uploadTooLarge()
+  }
+}
+
 const startUpload = async (store: Store, req: FakeRequest): Promise<FakeReply> => {
   switch (req.query.get("uploadType")) {
     case "multipart":
       return multipartUpload(store, req)
     case "media": {
+      checkDeclaredLength(req, 0)
+      const media = await req.body()
+      if (media.length > singleRequestLimitBytes) throw uploadTooLarge()
       const file = await newFile(
         store,
         req,
         {},
         req.headers["content-type"] ?? "application/octet-stream"
       )
-      await store.writeBlob(file, await req.body())
+      await store.writeBlob(file, media)
       return fileReply(file, req)
     }
     case "resumable":
@@ -808,9 +848,11 @@ const newFile = async (store: Store, req: FakeRequest, input: FileInput, mediaTy
 const multipartUpload = async (store: Store, req: FakeRequest): Promise<FakeReply> => {
   const boundary = relatedBoundary(req.headers["content-type"])
   if (boundary === undefined) throw badRequest("Multipart uploads need a multipart/related body.")
+  checkDeclaredLength(req, multipartOverheadBytes)
   const [metadata, media] = splitRelated(await req.body(), boundary)
   if (metadata === undefined || media === undefined)
     throw badRequest("A multipart upload has a metadata part and a media part.")
+  if (media.body.length > singleRequestLimitBytes) throw uploadTooLarge()
   const input = parseJson(metadata.body) as FileInput
   const file = await newFile(
     store,

@@ -102,7 +102,22 @@ export const ListFilesOutput = Schema.Struct({
   nextPageToken: Schema.optional(
     Schema.String.annotations({
       title: "Next page token",
-      description: "Set when more files match; give it as Page token to a later step to go on."
+      description:
+        "Set when more files match; give it as Page token to a later step to go on. It points just past the last file returned."
+    })
+  ),
+  truncated: Schema.optional(
+    Schema.Boolean.annotations({
+      title: "Truncated",
+      description:
+        "True when Drive answered with more files than asked for, so the list was cut at the limit with no page token to go on from; raise the limit to get the rest."
+    })
+  ),
+  incompleteSearch: Schema.optional(
+    Schema.Boolean.annotations({
+      title: "Incomplete search",
+      description:
+        "True when Drive could not search everywhere it was asked to (some shared drives, with All drives), so files may be missing; search one shared drive at a time to be sure."
     })
   )
 }).annotations({ title: "Files" })
@@ -140,7 +155,9 @@ export const listFiles = defineNode({
       Effect.map((listed) => ({
         files: listed.items.map(fileOutput),
         count: listed.items.length,
-        nextPageToken: listed.nextPageToken
+        nextPageToken: listed.nextPageToken,
+        truncated: listed.truncated,
+        incompleteSearch: listed.incompleteSearch
       }))
     )
 })

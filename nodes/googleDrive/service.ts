@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, FiberRef, Layer, Schema } from "effect"
+import { StepAttempts } from "../../src/http/attempts.js"
 import type { KernelError } from "../../src/http/errors.js"
 import { ValidationError } from "../../src/http/errors.js"
 import type { FileRef } from "../../src/http/files.js"
@@ -19,7 +20,7 @@ import type { Workspace } from "../../src/http/workspace.js"
 import type { IntegrationContext } from "../../src/node/defineIntegration.js"
 import type { Listed, ListLimit } from "../google/client.js"
 import { defined, googleClientConfig, listPages } from "../google/client.js"
-import { multipartLimitBytes, multipartUpload } from "../google/multipartUpload.js"
+import { multipartLimitBytes, multipartUpload, withSizeOnDisk } from "../google/multipartUpload.js"
 import { driveRateLimits, googleQuotas } from "../google/rateLimits.js"
 import { resumableUpload } from "../google/resumableUpload.js"
 import { exportFormatFor, isGoogleFile } from "./formats.js"
@@ -85,6 +86,7 @@ export interface FileQuery {
   readonly allDrives?: boolean | undefined
   /** Start from this page instead of the first. */
   readonly pageToken?: string | undefined
+  /** Largest page to ask for; default Drive's largest (1000), or 100 for one page. */
   readonly pageSize?: number | undefined
 }
 
@@ -220,7 +222,6 @@ export const makeDrive = (client: HttpClient): DriveApi => {
             q: query.q,
             fields: `nextPageToken,incompleteSearch,files(${query.fields ?? fileFields})`,
             orderBy: query.orderBy,
-            pageSize: query.pageSize ?? pageSizeFor(how),
             pageToken: query.pageToken,
             ...(query.driveId !== undefined
               ? {
@@ -236,6 +237,11 @@ export const makeDrive = (client: HttpClient): DriveApi => {
         },
         "files",
         DriveFile,
+        {
+          param: "pageSize",
+          max: Math.min(drivePageMax, query.pageSize ?? drivePageMax),
+          first: 100
+        },
         how
       ),
 
@@ -248,16 +254,18 @@ export const makeDrive = (client: HttpClient): DriveApi => {
         description: upload.description,
         parents: upload.folderId === undefined ? undefined : [upload.folderId]
       })
-      const request = {
-        url: driveUploadUrl,
-        query: { ...allDrives, fields: fileFields },
-        metadata,
-        file: upload.file,
-        contentType: upload.mimeType ?? upload.file.mimeType
-      }
-      return upload.file.size <= multipartLimitBytes
-        ? multipartUpload(client, request, DriveFile)
-        : resumableUpload(client, { ...request, chunkBytes: upload.chunkBytes }, DriveFile)
+      return Effect.flatMap(withSizeOnDisk("googleDrive", upload.file), (file) => {
+        const request = {
+          url: driveUploadUrl,
+          query: { ...allDrives, fields: fileFields },
+          metadata,
+          file,
+          contentType: upload.mimeType ?? file.mimeType
+        }
+        return file.size <= multipartLimitBytes
+          ? multipartUpload(client, request, DriveFile)
+          : resumableUpload(client, { ...request, chunkBytes: upload.chunkBytes }, DriveFile)
+      })
     },
 
     downloadFile: (fileId, options) =>
@@ -330,7 +338,10 @@ export const makeDrive = (client: HttpClient): DriveApi => {
       ),
 
     deleteFile: (fileId) =>
-      Effect.asVoid(client.request({ method: "DELETE", url: file(fileId), query: allDrives })),
+      retriedIsDone(
+        client.request({ method: "DELETE", url: file(fileId), query: allDrives }),
+        fileId
+      ),
 
     share: (fileId, permission) =>
       client.json(
@@ -360,6 +371,37 @@ export const makeDrive = (client: HttpClient): DriveApi => {
   }
 }
 
-/** One page of `limit` (Drive's default 100), or Drive's largest pages to read them all. */
-const pageSizeFor = (how: ListLimit) =>
-  Math.max(1, Math.min(1000, how.limit ?? (how.returnAll ? 1000 : 100)))
+/**
+ * Runs a DELETE, counting a `NotFoundError` after the kernel sent it again as done: an
+ * earlier attempt may have deleted the file and lost its answer (a dropped connection, a
+ * timeout), so the 404 of the re-sent DELETE means the file is gone, which is what the
+ * step wanted. The kernel counts every re-send in the step's `StepAttempts` counter; the
+ * DELETE runs with a counter of its own (added to the step's afterwards), so only its
+ * own re-sends count. A 404 at the first attempt is still a `NotFoundError`.
+ */
+const retriedIsDone = (
+  remove: Effect.Effect<unknown, KernelError>,
+  fileId: string
+): Effect.Effect<void, KernelError> =>
+  Effect.flatMap(FiberRef.get(StepAttempts), (step) => {
+    const own = { retries: 0, maxAttempts: step.maxAttempts }
+    return remove.pipe(
+      Effect.locally(StepAttempts, own),
+      Effect.ensuring(
+        Effect.sync(() => {
+          step.retries += own.retries
+        })
+      ),
+      Effect.asVoid,
+      Effect.catchTag("NotFoundError", (error) =>
+        own.retries === 0
+          ? Effect.fail(error)
+          : Effect.logInfo(
+              "The re-sent DELETE found no file: an earlier attempt deleted it and its answer was lost"
+            ).pipe(Effect.annotateLogs({ integration: "googleDrive", fileId }))
+      )
+    )
+  })
+
+/** Drive's largest page of files. */
+const drivePageMax = 1000

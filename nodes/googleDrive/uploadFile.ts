@@ -59,7 +59,8 @@ export const UploadFileInput = Schema.Struct({
  * chunks through a resumable session that picks up where it stopped after a dropped
  * connection. Fails with `NotFoundError` for a folder the account cannot see,
  * `QuotaExceededError` when the account's storage is full, and `TransportError` when the
- * file cannot be read.
+ * file cannot be read. The upload is chosen by the file's size on disk, whatever size the
+ * file reference gives.
  */
 export const uploadFile = defineNode({
   type: "googleDrive.uploadFile",

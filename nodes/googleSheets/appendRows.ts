@@ -23,8 +23,8 @@ import type { CellValue, ValueInputOption as InputOption, SheetsApi } from "./se
 import { GoogleSheets } from "./service.js"
 import type { RowObject } from "./table.js"
 import {
-  firstColumnOf,
   firstRowOf,
+  headerCells,
   headerNames,
   headerRowOf,
   keysInOrder,
@@ -37,7 +37,7 @@ export const AppendRowsInput = Schema.Struct({
   spreadsheetId: SpreadsheetId,
   range: Range.annotations({
     description:
-      "The sheet (`Unpaid`) or the table's range (`Unpaid!A1:E`); its first row is the header that objects are matched to. Rows go after the table's last row."
+      "The sheet (`Unpaid`), the table's range (`Unpaid!A1:E`) or its first cell (`Unpaid!A1`); its first row is the header that objects are matched to (from a first cell, the whole row from that column on). Rows go after the table's last row."
   }),
   rows: RowsInput,
   valueInputOption: Schema.optionalWith(ValueInputOption, {
@@ -155,10 +155,11 @@ const headerFor = (
 ) =>
   Effect.gen(function* () {
     const read = yield* sheets.getValues(spreadsheetId, headerRowOf(range) ?? range)
-    const row = read.values?.[0] ?? []
+    const header = headerCells(range, { range: read.range, row: read.values?.[0] ?? [] })
+    const row = header.cells
     if (row.length === 0) return { names: keysInOrder(objects), write: true }
 
-    const names = headerNames(row, firstColumnOf(read.range))
+    const names = headerNames(row, header.firstColumn)
     const { unknown } = toRows(names, objects)
     if (unknown.length === 0 || unknownColumns === "ignore") return { names, write: false }
     if (unknownColumns === "error") {
@@ -172,7 +173,7 @@ const headerFor = (
         })
       )
     }
-    const column = firstColumnOf(read.range) + names.length
+    const column = header.firstColumn + names.length
     const target = formatA1({
       sheet: sheetOf(read.range),
       startColumn: column,

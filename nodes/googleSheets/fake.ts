@@ -1,9 +1,10 @@
 /**
  * The sandbox fake of Google Sheets API v4 on 127.0.0.1: spreadsheets in memory, read and
  * written through the `values` methods in A1 notation, with Sheets' value input and
- * render options, table detection on append, grid limits, `fields` masks, and Sheets'
- * error bodies. It answers for `https://sheets.googleapis.com` in `--sandbox` runs and
- * starts with an "Orders" spreadsheet a flow can try things on.
+ * render options, table detection on append, grid limits, the 50,000 characters a cell
+ * holds, `fields` masks, and Sheets' error bodies. It answers for
+ * `https://sheets.googleapis.com` in `--sandbox` runs and starts with an "Orders"
+ * spreadsheet a flow can try things on.
  *
  * What it does not do: formulas are stored and shown as written (never calculated), and
  * number formats are not applied (a formatted number is its plain decimal text).
@@ -386,6 +387,9 @@ const inputOption = (query: URLSearchParams) => {
   return option
 }
 
+/** Most characters Sheets keeps in one cell; a longer value is refused with 400. */
+const cellCharacterLimit = 50_000
+
 /** What a value sent in a request becomes in a cell; `null` skips, `""` clears. */
 const toCell = (value: unknown, option: "RAW" | "USER_ENTERED"): Cell | null | undefined => {
   if (value === null) return null
@@ -407,6 +411,16 @@ const valuesOf = (
   const values = valueRange.values ?? []
   if (!Array.isArray(values) || !values.every(Array.isArray)) {
     throw fault(400, "Invalid values: each row must be a list of values")
+  }
+  for (const row of values as Array<Array<unknown>>) {
+    for (const value of row) {
+      if (typeof value === "string" && value.length > cellCharacterLimit) {
+        throw fault(
+          400,
+          `Your input contains more than the maximum of ${cellCharacterLimit} characters in a single cell.`
+        )
+      }
+    }
   }
   return { values: values as Array<Array<unknown>>, dimension: valueRange.majorDimension ?? "ROWS" }
 }

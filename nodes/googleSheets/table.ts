@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { columnLetters, formatA1, parseA1 } from "./a1.js"
+import { type A1Range, columnLetters, formatA1, parseA1 } from "./a1.js"
 import type { CellValue } from "./service.js"
 
 /** A row as an object keyed by column name. */
@@ -69,15 +69,47 @@ export const firstRowOf = (range: string): number => parseA1(range)?.startRow ??
 export const firstColumnOf = (range: string): number => parseA1(range)?.startColumn ?? 1
 
 /**
- * The header row of a table range: its first row (`Orders!A3:F` gives `Orders!A3:F3`,
- * `Orders` gives `Orders!1:1`). `undefined` when the range is not A1 notation.
+ * The range to read a table's header row from: the first row of the range (`Orders!A3:F`
+ * gives `Orders!A3:F3`, `Orders` gives `Orders!1:1`). A single cell (`Orders!A1`, the form
+ * most libraries append to) names where the table starts, not its width: its whole row is
+ * read (`Orders!1:1`), and {@link headerCells} keeps the cells from the cell's column on.
+ * `undefined` when the range is not A1 notation.
  */
 export const headerRowOf = (range: string): string | undefined => {
   const parsed = parseA1(range)
   if (parsed === undefined) return undefined
   const row = parsed.startRow ?? 1
+  if (isSingleCell(parsed)) {
+    return formatA1({
+      sheet: parsed.sheet,
+      startRow: row,
+      endRow: row,
+      startColumn: undefined,
+      endColumn: undefined
+    })
+  }
   return formatA1({ ...parsed, startRow: row, endRow: row })
 }
+
+/**
+ * The header cells of a table, from the header row Sheets returned (`read`, the range it
+ * says it returned) for the table `range`: the cells from the table's first column on,
+ * and that column's number.
+ */
+export const headerCells = <A>(
+  range: string,
+  read: { readonly range: string; readonly row: ReadonlyArray<A> }
+): { readonly cells: ReadonlyArray<A>; readonly firstColumn: number } => {
+  const returnedFrom = firstColumnOf(read.range)
+  const wanted = Math.max(firstColumnOf(range), returnedFrom)
+  return { cells: read.row.slice(wanted - returnedFrom), firstColumn: wanted }
+}
+
+const isSingleCell = (range: A1Range) =>
+  range.startColumn !== undefined &&
+  range.startRow !== undefined &&
+  range.startColumn === range.endColumn &&
+  range.startRow === range.endRow
 
 /** The sheet title a range names; `undefined` for the first sheet. */
 export const sheetOf = (range: string): string | undefined => parseA1(range)?.sheet

@@ -36,6 +36,28 @@ export interface DeviceCodePrompt {
   readonly expiresInSeconds: number
 }
 
+/**
+ * Refuses, before anything is sent, a device sign-in that asks for scopes the provider's
+ * device flow does not grant (its preset's `deviceScopes`): the provider would only
+ * answer `invalid_scope` after the user typed the code.
+ */
+export const deviceScopesAllowed = (client: OAuth2Client): Effect.Effect<void, OAuth2Error> => {
+  const allowed = client.preset.deviceScopes
+  if (allowed === undefined) return Effect.void
+  const outside = client.scopes.filter((scope) => !allowed.includes(scope))
+  if (outside.length === 0) return Effect.void
+  const them = outside.length === 1 ? "it" : "them"
+  return Effect.fail(
+    configurationError(
+      client.credentialId,
+      `Credential '${client.credentialId}' needs ${outside.join(", ")}, which a device ` +
+        `sign-in cannot grant for a ${client.preset.title}: it grants only ` +
+        `${allowed.join(", ")}. Sign in in a browser instead (without --device), which can ` +
+        `grant ${them}.`
+    )
+  )
+}
+
 /** Options of {@link deviceSignIn}. */
 export interface DeviceSignInOptions {
   /** Shows the user code and the verification URL to the user. */
@@ -51,6 +73,7 @@ export const deviceSignIn = (
   options: DeviceSignInOptions
 ): Effect.Effect<TokenSet, OAuth2Error> =>
   Effect.gen(function* () {
+    yield* deviceScopesAllowed(client)
     const as = yield* authorizationServer(client)
     if (as.device_authorization_endpoint === undefined) {
       return yield* Effect.fail(

@@ -92,6 +92,11 @@ export interface OAuth2Preset {
    * the scopes it was not granted yet. Default false: every login asks for all of them.
    */
   readonly incrementalAuthorization?: boolean | undefined
+  /**
+   * The only scopes the provider's device flow grants (Google allows a short list); a
+   * device sign-in that asks for any other is refused before it starts. Default: any.
+   */
+  readonly deviceScopes?: ReadonlyArray<string> | undefined
   /** How scopes are joined in requests: a space (RFC 6749) or a comma (Slack). */
   readonly scopeSeparator?: " " | "," | undefined
   /** Client authentication at the token endpoint. Default `client_secret_post`. */

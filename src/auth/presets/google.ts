@@ -5,7 +5,9 @@
  * Quirks handled: Google issues a refresh token only with `access_type=offline`, and only
  * on consent (`prompt=consent`), and never rotates it; `include_granted_scopes=true` keeps
  * earlier grants when a login asks for more scopes (incremental authorization); its device
- * endpoint answers `verification_url` where RFC 8628 says `verification_uri`.
+ * endpoint answers `verification_url` where RFC 8628 says `verification_uri`, and grants
+ * only a few scopes ({@link googleDeviceScopes}): Sheets, Gmail and the Drive scopes
+ * beyond `drive.file` need the browser sign-in.
  *
  * @see https://developers.google.com/identity/protocols/oauth2/native-app
  * @see https://developers.google.com/identity/protocols/oauth2/limited-input-device
@@ -27,13 +29,39 @@ export interface GooglePresetOptions {
 
 const tokenEndpoint = "https://oauth2.googleapis.com/token"
 
-/** A Google user account, connected once in a browser or with a device code. */
+const auth = "https://www.googleapis.com/auth/"
+
+/**
+ * The only scopes Google's device flow grants ("OAuth 2.0 for TV and Limited-Input Device
+ * Applications", allowed scopes): sign-in (`openid`, `email`, `profile`, also under their
+ * long names), Drive's per-file and app-data scopes, and YouTube's. Asking for any other
+ * makes Google answer `invalid_scope`.
+ *
+ * @see https://developers.google.com/identity/protocols/oauth2/limited-input-device#allowedscopes
+ */
+export const googleDeviceScopes: ReadonlyArray<string> = [
+  "openid",
+  "email",
+  "profile",
+  `${auth}userinfo.email`,
+  `${auth}userinfo.profile`,
+  `${auth}drive.appdata`,
+  `${auth}drive.file`,
+  `${auth}youtube`,
+  `${auth}youtube.readonly`
+]
+
+/**
+ * A Google user account, connected once in a browser, or with a device code when it needs
+ * only the scopes Google's device flow grants.
+ */
 export const googlePreset = (options: GooglePresetOptions = {}): OAuth2Preset =>
   defineOAuth2Preset({
     type: options.type ?? "google.oauth2",
     title: options.title ?? "Google account",
     description:
-      options.description ?? "A Google account, connected once in a browser or with a device code.",
+      options.description ??
+      "A Google account, connected once in a browser (a device code works only for sign-in and per-file Drive access).",
     settings: {
       grants: ["authorization_code", "device_code", "refresh_token"],
       issuer: "https://accounts.google.com",
@@ -44,6 +72,7 @@ export const googlePreset = (options: GooglePresetOptions = {}): OAuth2Preset =>
       defaultScopes: ["openid", "email", ...(options.scopes ?? [])],
       pkce: true
     },
+    deviceScopes: googleDeviceScopes,
     userinfoEndpoint: "https://openidconnect.googleapis.com/v1/userinfo",
     authorizationParameters: {
       access_type: "offline",

@@ -13,7 +13,11 @@ import type { DeviceCodePrompt } from "../../../src/auth/deviceSignIn.js"
 import type { OAuth2CredentialType, OAuth2Fields } from "../../../src/auth/oauth2CredentialType.js"
 import { makeOAuth2CredentialType } from "../../../src/auth/oauth2CredentialType.js"
 import { withServer } from "../../../src/auth/oauth2Preset.js"
-import { googlePreset, googleServiceAccountPreset } from "../../../src/auth/presets/google.js"
+import {
+  googleDeviceScopes,
+  googlePreset,
+  googleServiceAccountPreset
+} from "../../../src/auth/presets/google.js"
 import { HttpKernel } from "../../../src/http/kernel.js"
 import type { Credential } from "../../../src/node/credentialType.js"
 import { captureLogs } from "../logCapture.js"
@@ -32,6 +36,7 @@ import {
 const client = { id: "1234-desktop.apps.googleusercontent.com", secret: "GOCSPX-fake-secret" }
 const sheets = "https://www.googleapis.com/auth/spreadsheets"
 const drive = "https://www.googleapis.com/auth/drive.file"
+const gmailSend = "https://www.googleapis.com/auth/gmail.send"
 
 /** A fake of Google's OAuth 2.0 endpoints; `device` scripts the answers to device polls. */
 const startGoogle = (
@@ -287,7 +292,7 @@ describe("Google preset", () => {
           "authorization_pending",
           "approve"
         ])
-        const type = typeFor(fake)
+        const type = typeFor(fake, googlePreset({ scopes: [drive] }))
         const prompts: Array<DeviceCodePrompt> = []
         const login = yield* connectCredential(type, yield* decode(type, clientFields), {
           method: "device",
@@ -318,6 +323,30 @@ describe("Google preset", () => {
         const connected = yield* Fiber.join(login)
         expect(polls()).toBe(4)
         expect(connected.fields.refreshToken).toMatch(/^1\/\/0g/)
+      })
+  )
+
+  it.scopedLive(
+    "refuses a device sign-in for scopes Google's device flow does not grant, before asking Google",
+    () =>
+      Effect.gen(function* () {
+        const { fake } = yield* startGoogle(["approve"])
+        const type = typeFor(fake, googlePreset({ scopes: [sheets, gmailSend] }))
+        const shown: Array<DeviceCodePrompt> = []
+        const error = yield* Effect.flip(
+          connectCredential(type, yield* decode(type, clientFields), {
+            method: "device",
+            openUrl: () => Effect.void,
+            showCode: (prompt) => Effect.sync(() => shown.push(prompt))
+          })
+        )
+        expect(error.message).toContain(`needs ${sheets}, ${gmailSend}, which a device sign-in`)
+        expect(error.message).toContain("without --device")
+        expect(fake.received("/device/code")).toHaveLength(0)
+        expect(shown).toHaveLength(0)
+        expect(googleDeviceScopes).toEqual(
+          expect.arrayContaining(["openid", "email", "profile", drive])
+        )
       })
   )
 

@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -118,6 +120,55 @@ describe("gmail.sendMessage", () => {
     expect(read.attachments[0]).toMatchObject({ filename: "big.bin", size: big.length })
   })
 
+  it("reads attachments only from files: a URL path is refused and never fetched", async () => {
+    let fetched = 0
+    const server = createServer((_req, res) => {
+      fetched++
+      res.end("secret from the network")
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const before = h.exchanges.length
+      for (const path of [
+        `http://127.0.0.1:${port}/secret.txt`,
+        "data:text/plain;base64,c2VjcmV0",
+        "file:///etc/hostname"
+      ]) {
+        const exit = await h.runNode(sendMessage, {
+          to: "ada@example.com",
+          subject: "URL attachment",
+          text: "See attached.",
+          attachments: [{ path, name: "secret.txt", mimeType: "text/plain", size: 6 }]
+        })
+        expect(errorOf(exit), path).toMatchObject({
+          _tag: "InputError",
+          issues: [{ path: "attachments[0].path" }]
+        })
+      }
+      expect(fetched).toBe(0)
+      expect(h.exchanges.length).toBe(before)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it("fails with TransportError naming an attachment whose file is missing, before sending", async () => {
+    const before = h.exchanges.length
+    const exit = await h.runNode(sendMessage, {
+      to: "ada@example.com",
+      subject: "Missing",
+      text: "See attached.",
+      attachments: [
+        { path: join(h.workspace, "nope.csv"), name: "nope.csv", mimeType: "text/csv", size: 3 }
+      ]
+    })
+    const error = errorOf(exit) as { _tag: string; reason: string; message: string }
+    expect(error).toMatchObject({ _tag: "TransportError", reason: "RequestBody" })
+    expect(error.message).toContain("nope.csv")
+    expect(h.exchanges.length).toBe(before)
+  })
+
   it("refuses a mail with neither text nor HTML before sending anything", async () => {
     const before = h.exchanges.length
     const exit = await h.runNode(sendMessage, { to: "ada@example.com", subject: "Empty" })
@@ -201,6 +252,42 @@ describe("gmail.listMessages and getMessage", () => {
     expect(all.count).toBe(3)
     const unknown = await h.runNode(listMessages, { labels: ["Nope"] })
     expect(errorOf(unknown)).toMatchObject({ _tag: "NotFoundError" })
+  })
+
+  it("ends a read of several pages exactly at the limit, with a token that skips nothing", async () => {
+    for (let n = 0; n < 1200; n++) {
+      h.fake.deliver(
+        `From: bulk@example.com\r\nTo: ${sandboxMailbox}\r\nSubject: Bulk ${n}\r\n\r\nbulk\r\n`,
+        ["INBOX"]
+      )
+    }
+    const query = "from:bulk@example.com"
+    const ids = (out: { messages: ReadonlyArray<{ id: string }> }) => out.messages.map((m) => m.id)
+    const all = ids(
+      succeeded(await h.runNode(listMessages, { query, returnAll: true, details: false }))
+    )
+    expect(all).toHaveLength(1200)
+
+    const before = h.exchanges.length
+    const first = succeeded(
+      await h.runNode(listMessages, { query, returnAll: true, limit: 700, details: false })
+    )
+    expect(
+      h.exchanges
+        .slice(before)
+        .map((e) => new URL(e.url, gmailOrigin).searchParams.get("maxResults"))
+    ).toEqual(["500", "200"])
+    expect(ids(first)).toEqual(all.slice(0, 700))
+    const rest = succeeded(
+      await h.runNode(listMessages, {
+        query,
+        returnAll: true,
+        details: false,
+        pageToken: first.nextPageToken
+      })
+    )
+    expect(ids(rest)).toEqual(all.slice(700))
+    expect(rest.nextPageToken).toBeUndefined()
   })
 
   it("reads encoded headers, quoted-printable text in its charset, and HTML", async () => {
@@ -331,5 +418,24 @@ describe("scopes", () => {
       )
     )
     for (const node of integration.nodes) expect(node.scopes?.length, node.type).toBeGreaterThan(0)
+  })
+
+  it("tells a service account to list the scope in its credential and its delegation", async () => {
+    h.fake.grantScopes("robot", [googleScopes.drive])
+    const account = testCredential(["robot"], "robot")
+    const serviceAccount = {
+      ...account,
+      authenticator: { ...account.authenticator, credentialType: "google.serviceAccount" }
+    }
+    const exit = await h.runNode(
+      sendMessage,
+      { to: "ada@example.com", subject: "Hi", text: "Hi" },
+      serviceAccount
+    )
+    const error = errorOf(exit) as { _tag: string; missingScope: string; message: string }
+    expect(error).toMatchObject({ _tag: "PermissionError", missingScope: googleScopes.gmailSend })
+    expect(error.message).toContain("`scopes` field")
+    expect(error.message).toContain("domain-wide delegation")
+    expect(error.message).not.toContain("consent screen")
   })
 })

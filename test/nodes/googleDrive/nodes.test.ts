@@ -25,6 +25,7 @@ import {
   uploadFile
 } from "../../../nodes/googleDrive/index.js"
 import { GoogleDrive } from "../../../nodes/googleDrive/service.js"
+import { StepAttempts } from "../../../src/http/attempts.js"
 import type { FileRef } from "../../../src/http/files.js"
 import { errorOf, type Harness, startHarness, succeeded } from "../../support/discoveryHarness.js"
 
@@ -106,6 +107,54 @@ describe("googleDrive.listFiles", () => {
       "m-4.txt"
     ])
     expect(h.exchanges.length - before).toBe(3)
+  })
+
+  it("ends a read of several pages exactly at the limit, with a token that skips nothing", async () => {
+    const id = await folder("Thousands")
+    const name = (n: number) => `f${String(n).padStart(4, "0")}`
+    for (let n = 0; n < 2600; n++) await h.fake.seedFile({ name: name(n), parents: [id] })
+    const names = (out: { files: ReadonlyArray<{ name: string }> }) => out.files.map((f) => f.name)
+    const pageSizes = (since: number) =>
+      h.exchanges.slice(since).map((e) => new URL(e.url, driveOrigin).searchParams.get("pageSize"))
+
+    let before = h.exchanges.length
+    const first = succeeded(
+      await h.runNode(listFiles, { folderId: id, returnAll: true, limit: 1500 })
+    )
+    expect(first.count).toBe(1500)
+    expect(names(first).at(-1)).toBe("f1499")
+    expect(pageSizes(before)).toEqual(["1000", "500"])
+    expect(first.truncated).toBeUndefined()
+    const rest = succeeded(
+      await h.runNode(listFiles, { folderId: id, returnAll: true, pageToken: first.nextPageToken })
+    )
+    expect(names(rest)[0]).toBe("f1500")
+    expect(rest.count).toBe(1100)
+    expect(rest.nextPageToken).toBeUndefined()
+
+    before = h.exchanges.length
+    const most = succeeded(
+      await h.runNode(listFiles, { folderId: id, returnAll: true, limit: 2100 })
+    )
+    expect(pageSizes(before)).toEqual(["1000", "1000", "100"])
+    expect(names(most).at(-1)).toBe("f2099")
+    expect(most.nextPageToken).toBeDefined()
+    const tail = succeeded(
+      await h.runNode(listFiles, { folderId: id, returnAll: true, pageToken: most.nextPageToken })
+    )
+    expect(names(tail)).toEqual(Array.from({ length: 500 }, (_, i) => name(2100 + i)))
+  })
+
+  it("passes on Drive's incompleteSearch", async () => {
+    const complete = succeeded(await h.runNode(listFiles, { allDrives: true }))
+    expect(complete.incompleteSearch).toBe(false)
+    h.fake.searchIncompletely(true)
+    try {
+      const partial = succeeded(await h.runNode(listFiles, { allDrives: true }))
+      expect(partial.incompleteSearch).toBe(true)
+    } finally {
+      h.fake.searchIncompletely(false)
+    }
   })
 
   it("returns only the fields asked for", async () => {
@@ -224,6 +273,68 @@ describe("googleDrive.uploadFile and downloadFile", () => {
     expect(statuses).toEqual([0, 308, 200])
   })
 
+  it("chooses the upload by the file's size on disk, not the size its reference claims", async () => {
+    const content = Buffer.alloc(6 * 1024 * 1024, 1)
+    const name = `claims-small-${Date.now()}.bin`
+    const file = { ...localFile(name, content, "application/octet-stream"), size: 100 }
+    const before = h.exchanges.length
+    const uploaded = succeeded(await h.runNode(uploadFile, { file }))
+    expect(uploaded.size).toBe(content.length)
+    const kinds = h.exchanges
+      .slice(before)
+      .map((e) => new URL(e.url, driveOrigin).searchParams.get("uploadType"))
+    expect(kinds[0]).toBe("resumable")
+    expect(kinds).not.toContain("multipart")
+  })
+
+  it("fails with TransportError for a file reference whose file is missing, before sending", async () => {
+    const before = h.exchanges.length
+    const exit = await h.runNode(uploadFile, {
+      file: { path: join(h.workspace, "gone.csv"), name: "gone.csv", mimeType: "text/csv", size: 4 }
+    })
+    expect(errorOf(exit)).toMatchObject({ _tag: "TransportError", reason: "RequestBody" })
+    expect(h.exchanges.length).toBe(before)
+  })
+
+  it("the fake refuses media over 5 MB in one multipart request with 413, as Drive does", async () => {
+    const media = Buffer.alloc(5 * 1024 * 1024 + 1, 2)
+    const boundary = "b0undary"
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n{"name":"big.bin"}\r\n` +
+          `--${boundary}\r\ncontent-type: application/octet-stream\r\n\r\n`
+      ),
+      media,
+      Buffer.from(`\r\n--${boundary}--\r\n`)
+    ])
+    const response = await fetch(`${h.fake.url}/upload/drive/v3/files?uploadType=multipart`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer token-1",
+        "content-type": `multipart/related; boundary=${boundary}`
+      },
+      body
+    })
+    expect(response.status).toBe(413)
+    expect(await response.json()).toMatchObject({
+      error: { code: 413, errors: [{ reason: "uploadTooLarge" }] }
+    })
+    expect(h.fake.files().some((f) => f.name === "big.bin")).toBe(false)
+  })
+
+  it("says an export over Drive's 10 MB is too large to export, not a sharing problem", async () => {
+    const id = await h.fake.seedFile({
+      name: "Huge notes",
+      mimeType: "application/vnd.google-apps.document",
+      content: "x".repeat(10 * 1024 * 1024 + 1)
+    })
+    const exit = await h.runNode(downloadFile, { fileId: id, exportFormat: "txt" })
+    const error = errorOf(exit) as { _tag: string; message: string }
+    expect(error).toMatchObject({ _tag: "ResponseTooLargeError", status: 403 })
+    expect(error.message).toContain("too large to export")
+    expect(error.message).not.toContain("share the file")
+  })
+
   it("exports a Google Doc to the chosen format", async () => {
     const txt = succeeded(
       await h.runNode(downloadFile, { fileId: sandboxMeetingNotesId, exportFormat: "txt" })
@@ -305,6 +416,31 @@ describe("organising files", () => {
     expect(h.fake.files().some((f) => f.id === doomed || f.id === child)).toBe(false)
     const again = await h.runNode(deleteFile, { fileId: doomed })
     expect(errorOf(again)).toMatchObject({ _tag: "NotFoundError" })
+  })
+
+  it("counts a re-sent DELETE that finds no file as done: the lost answer had deleted it", async () => {
+    const id = await h.fake.seedFile({ name: "answer-lost.txt", content: "x" })
+    h.fake.inject({ method: "DELETE", path: /\/files\//, reply: "loseAnswer" })
+    const before = h.exchanges.length
+    const out = succeeded(await h.runNode(deleteFile, { fileId: id }))
+    expect(out).toEqual({ deleted: id })
+    expect(h.fake.files().some((f) => f.id === id)).toBe(false)
+    expect(h.exchanges.slice(before).map((e) => `${e.method} ${e.status}`)).toEqual([
+      "DELETE 0",
+      "DELETE 404"
+    ])
+
+    const step = { retries: 0 }
+    const other = await h.fake.seedFile({ name: "answer-lost-2.txt", content: "x" })
+    h.fake.inject({ method: "DELETE", path: /\/files\//, reply: "loseAnswer" })
+    succeeded(
+      await h.run(
+        Effect.flatMap(GoogleDrive, (drive) => drive.deleteFile(other)).pipe(
+          Effect.locally(StepAttempts, step)
+        )
+      )
+    )
+    expect(step.retries).toBe(1)
   })
 
   it("shares with a person, with anyone, and transfers ownership", async () => {

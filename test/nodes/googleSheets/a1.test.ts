@@ -6,7 +6,13 @@ import {
   parseA1,
   quoteSheet
 } from "../../../nodes/googleSheets/a1.js"
-import { headerNames, headerRowOf, toObjects, toRows } from "../../../nodes/googleSheets/table.js"
+import {
+  headerCells,
+  headerNames,
+  headerRowOf,
+  toObjects,
+  toRows
+} from "../../../nodes/googleSheets/table.js"
 
 describe("A1 notation", () => {
   it("parses sheets, cells, open ranges, whole rows and quoted titles", () => {
@@ -63,5 +69,14 @@ describe("tables", () => {
     expect(toRows(["a", "b"], [{ b: 1, c: 2 }])).toEqual({ rows: [[null, 1]], unknown: ["c"] })
     expect(headerRowOf("Orders")).toBe("Orders!1:1")
     expect(headerRowOf("Orders!B3:F")).toBe("Orders!B3:F3")
+    expect(headerRowOf("Orders!A1")).toBe("Orders!1:1")
+    expect(headerRowOf("'Q1 sales'!C4")).toBe("'Q1 sales'!4:4")
+    expect(
+      headerCells("Orders!C4", { range: "Orders!A4:Z4", row: ["x", "", "Order", "Total"] })
+    ).toEqual({ cells: ["Order", "Total"], firstColumn: 3 })
+    expect(headerCells("Orders!B3:F", { range: "Orders!B3:F3", row: ["Order"] })).toEqual({
+      cells: ["Order"],
+      firstColumn: 2
+    })
   })
 })

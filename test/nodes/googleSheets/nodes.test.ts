@@ -169,6 +169,39 @@ describe("googleSheets.appendRows", () => {
     ])
   })
 
+  it("reads the whole header row when the range is the table's first cell", async () => {
+    const id = orders()
+    const out = succeeded(
+      await h.runNode(appendRows, {
+        spreadsheetId: id,
+        range: "Unpaid!A1",
+        rows: [{ Customer: "Grace", Order: "A-2", Amount: 75.5 }]
+      })
+    )
+    expect(out.header).toEqual(["Order", "Customer", "Amount"])
+    expect(h.fake.cells(id, "Unpaid")).toEqual([
+      ["Order", "Customer", "Amount"],
+      ["A-2", "Grace", 75.5]
+    ])
+
+    const shiftedId = `${id.slice(0, -1)}S`
+    h.fake.seed(shiftedId, "Shifted", {
+      Shifted: [
+        ["Notes", "Order", "Customer"],
+        ["", "B-1", "Ada"]
+      ]
+    })
+    const shifted = succeeded(
+      await h.runNode(appendRows, {
+        spreadsheetId: shiftedId,
+        range: "Shifted!B1",
+        rows: [{ Customer: "Alan", Order: "B-2" }]
+      })
+    )
+    expect(shifted.header).toEqual(["Order", "Customer"])
+    expect(h.fake.cells(shiftedId, "Shifted")[2]).toEqual([null, "B-2", "Alan"])
+  })
+
   it("refuses keys the header lacks, and appends nothing", async () => {
     const id = orders()
     const exit = await h.runNode(appendRows, {
@@ -263,6 +296,33 @@ describe("googleSheets.updateRange and clearRange", () => {
       values: [["a", "b"]]
     })
     expect(errorOf(exit)).toMatchObject({ _tag: "ValidationError" })
+  })
+
+  it("fails with ValidationError for a cell over 50,000 characters, as Sheets does", async () => {
+    const id = orders()
+    const exit = await h.runNode(updateRange, {
+      spreadsheetId: id,
+      range: "Orders!B2",
+      values: [["x".repeat(50_001)]]
+    })
+    const error = errorOf(exit) as { _tag: string; message: string }
+    expect(error).toMatchObject({ _tag: "ValidationError", status: 400 })
+    expect(error.message).toContain("50000 characters")
+    expect(h.fake.cells(id, "Orders")[1]?.[1]).toBe("Ada")
+    const appended = await h.runNode(appendRows, {
+      spreadsheetId: id,
+      range: "Unpaid",
+      rows: [["A-9", "y".repeat(50_001)]]
+    })
+    expect(errorOf(appended)).toMatchObject({ _tag: "ValidationError" })
+    expect(h.fake.cells(id, "Unpaid")).toHaveLength(1)
+    succeeded(
+      await h.runNode(updateRange, {
+        spreadsheetId: id,
+        range: "Orders!B2",
+        values: [["z".repeat(50_000)]]
+      })
+    )
   })
 
   it("clears a range, keeping the rows", async () => {
