@@ -7,7 +7,8 @@
  * pages, primary rate limits per token with `x-ratelimit-*` headers and a 403 when they are
  * spent, secondary limits on content creation (403 with `Retry-After`), and 422 bodies with
  * field details. It keeps every exchange so tests can check them against GitHub's
- * published OpenAPI description.
+ * published OpenAPI description, and can lose a connection before or after acting on a
+ * request, as a failing network does.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import { Effect } from "effect"
 import { decodeProtectedHeader, jwtVerify } from "jose"
 import {
   blobSha,
+  type FakeCommit,
   type FakeFile,
   type FakeIssue,
   type FakeRelease,
@@ -32,6 +34,7 @@ import {
 } from "./fakeData.js"
 import {
   commentJson,
+  commitJson,
   contentFileJson,
   directoryEntryJson,
   errorJson,
@@ -77,6 +80,12 @@ export interface GitHubExchange {
   readonly accept: string
   /** The fake's clock when the request arrived, in milliseconds. */
   readonly at: number
+  /**
+   * True when the connection was closed instead of answering (see `dropConnection`):
+   * `status` and `response` are then what GitHub did but never sent, or 0 and nothing
+   * when it closed before acting.
+   */
+  readonly lost?: boolean | undefined
 }
 
 /** An answer the next matching request gets instead of its normal one. */
@@ -93,6 +102,18 @@ export interface GitHubFakeFault {
 export interface FakeInstallation {
   readonly account: string
   readonly permissions: Readonly<Record<string, "read" | "write">>
+}
+
+/**
+ * A connection the fake closes without answering, as when the network fails mid-request.
+ * `afterActing`: the request takes effect (a file is written) and only its answer is lost,
+ * so the client cannot tell whether it did; `beforeActing`: nothing happens.
+ */
+export interface GitHubFakeDrop {
+  readonly method?: string | undefined
+  /** The request path must start with this. */
+  readonly path?: string | undefined
+  readonly when: "beforeActing" | "afterActing"
 }
 
 /** A GitHub App the fake knows: its public key and installations. */
@@ -120,6 +141,8 @@ export interface GitHubFakeState {
   >
   /** Makes the next request that matches answer `fault`. */
   readonly inject: (fault: GitHubFakeFault) => void
+  /** Makes the next request that matches lose its connection instead of its answer. */
+  readonly dropConnection: (drop: GitHubFakeDrop) => void
 }
 
 /** A device sign-in the fake started. */
@@ -162,6 +185,7 @@ interface Fake {
   readonly options: GitHubFakeOptions
   readonly now: () => number
   readonly faults: Array<GitHubFakeFault>
+  readonly drops: Array<GitHubFakeDrop>
   /** Rate-limit windows per identity and resource. */
   readonly windows: Map<string, { reset: number; used: number }>
   /** Recent content-creating requests per identity, for the secondary limit. */
@@ -171,6 +195,7 @@ interface Fake {
 
 const listen = (options: GitHubFakeOptions, now: () => number): Promise<Running> => {
   const faults: Array<GitHubFakeFault> = []
+  const drops: Array<GitHubFakeDrop> = []
   const state: GitHubFakeState = {
     exchanges: [],
     tokens: seededTokens(),
@@ -183,13 +208,15 @@ const listen = (options: GitHubFakeOptions, now: () => number): Promise<Running>
       const code = state.deviceCodes.get(userCode)
       if (code !== undefined) code.approved = true
     },
-    inject: (fault) => faults.push(fault)
+    inject: (fault) => faults.push(fault),
+    dropConnection: (drop) => drops.push(drop)
   }
   const fake: Fake = {
     state,
     options,
     now,
     faults,
+    drops,
     windows: new Map(),
     writes: new Map(),
     counter: 0
@@ -294,6 +321,21 @@ const handle = async (fake: Fake, req: IncomingMessage, res: ServerResponse) => 
         : parseJson(text)
   const at = fake.now()
   const accept = req.headers.accept ?? ""
+  const drop = takeMatching(fake.drops, method, url.pathname)
+  if (drop?.when === "beforeActing") {
+    fake.state.exchanges.push({
+      method,
+      path: url.pathname,
+      query: queryRecord(url.searchParams),
+      ...(body === undefined ? {} : { body }),
+      status: 0,
+      headers: {},
+      accept,
+      at,
+      lost: true
+    })
+    return void req.socket.destroy()
+  }
   const answer = await answerRequest(fake, req, {
     url,
     method,
@@ -303,7 +345,8 @@ const handle = async (fake: Fake, req: IncomingMessage, res: ServerResponse) => 
     at,
     accept
   })
-  const headers = send(fake, res, answer)
+  const headers = drop === undefined ? send(fake, res, answer) : { ...answer.headers }
+  if (drop !== undefined) req.socket.destroy()
   fake.state.exchanges.push({
     method,
     path: url.pathname,
@@ -313,8 +356,25 @@ const handle = async (fake: Fake, req: IncomingMessage, res: ServerResponse) => 
     ...(answer.raw === undefined && answer.body !== undefined ? { response: answer.body } : {}),
     headers,
     accept,
-    at
+    at,
+    ...(drop === undefined ? {} : { lost: true })
   })
+}
+
+/** Removes and returns the first of `matchers` that matches the request, if any. */
+const takeMatching = <
+  A extends { readonly method?: string | undefined; readonly path?: string | undefined }
+>(
+  matchers: Array<A>,
+  method: string,
+  path: string
+): A | undefined => {
+  const index = matchers.findIndex(
+    (m) =>
+      (m.method === undefined || m.method === method) &&
+      (m.path === undefined || path.startsWith(m.path))
+  )
+  return index === -1 ? undefined : matchers.splice(index, 1)[0]
 }
 
 interface Incoming {
@@ -333,14 +393,9 @@ const answerRequest = async (
   incoming: Incoming
 ): Promise<Answer> => {
   const { url, method, at } = incoming
-  const faultIndex = fake.faults.findIndex(
-    (f) =>
-      (f.method === undefined || f.method === method) &&
-      (f.path === undefined || url.pathname.startsWith(f.path))
-  )
-  if (faultIndex >= 0) {
-    const [fault] = fake.faults.splice(faultIndex, 1)
-    return { status: fault!.status, headers: fault!.headers, body: fault!.body }
+  const fault = takeMatching(fake.faults, method, url.pathname)
+  if (fault !== undefined) {
+    return { status: fault.status, headers: fault.headers, body: fault.body }
   }
   if (req.headers["user-agent"] === undefined) {
     return {
@@ -696,6 +751,12 @@ const routes: ReadonlyArray<Route> = [
     pattern: /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/,
     resource: "core",
     handler: withRepo("contents", true, (call, repo) => putContent(call, repo))
+  },
+  {
+    method: "GET",
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/commits$/,
+    resource: "core",
+    handler: withRepo("contents", false, (call, repo) => listCommits(call, repo))
   },
   {
     method: "GET",
@@ -1083,20 +1144,48 @@ const putContent = (call: Call, repo: FakeRepo): Answer => {
     return { status: 409, body: errorJson(409, `${path} does not match ${String(body.sha)}`) }
   }
   const content = Buffer.from(body.content, "base64")
-  const file = { content, sha: blobSha(content) }
+  const sha = blobSha(content)
+  const commit: FakeCommit = {
+    sha: createHash("sha1").update(`${path}\n${sha}\n${call.at}`).digest("hex"),
+    message: body.message,
+    date: iso(call.at),
+    author: (body.committer as { name?: string } | undefined)?.name ?? call.token!.login
+  }
+  const file: FakeFile = { content, sha, commit }
   repo.files.set(branch === repo.defaultBranch ? path : `${branch}\u0000${path}`, file)
-  const commitSha = createHash("sha1").update(`${path}\n${file.sha}\n${call.at}`).digest("hex")
-  const committer = (body.committer as { name?: string } | undefined)?.name ?? call.token!.login
   return {
     status: existing === undefined ? 201 : 200,
-    body: fileCommitJson(repo, path, file, branch, {
-      sha: commitSha,
-      message: body.message,
-      date: iso(call.at),
-      author: committer
-    })
+    body: fileCommitJson(repo, path, file, branch, commit)
   }
 }
+
+/**
+ * Commits of a branch (`sha`), newest first, optionally only those that touched `path`.
+ * The fake keeps no history: each file contributes the commit that last wrote it.
+ */
+const listCommits = (call: Call, repo: FakeRepo): Answer => {
+  const ref = call.query.get("sha") ?? repo.defaultBranch
+  if (!repo.branches.has(ref))
+    return { status: 404, body: errorJson(404, `No commit found for SHA: ${ref}`) }
+  const path = call.query.get("path")?.replace(/\/+$/, "")
+  const commits = new Map<string, FakeCommit>()
+  for (const [filePath, file] of filesOn(repo, ref)) {
+    if (path !== undefined && path !== "" && filePath !== path && !filePath.startsWith(`${path}/`))
+      continue
+    const commit = file.commit ?? seededCommit(repo, filePath, file)
+    commits.set(commit.sha, commit)
+  }
+  const newestFirst = [...commits.values()].sort((a, b) => (a.date < b.date ? 1 : -1))
+  return listAnswer(call, newestFirst, (commit) => commitJson(repo, commit))
+}
+
+/** The commit a seeded file is said to come from: made when the repository was. */
+const seededCommit = (repo: FakeRepo, path: string, file: FakeFile): FakeCommit => ({
+  sha: createHash("sha1").update(`seed\n${path}\n${file.sha}`).digest("hex"),
+  message: `Add ${path}`,
+  date: repo.createdAt,
+  author: repo.owner
+})
 
 const isFullRelease = (r: FakeRelease) => !r.draft && !r.prerelease && r.publishedAt !== null
 

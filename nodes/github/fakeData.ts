@@ -6,6 +6,9 @@
  * @module
  */
 import { createHash } from "node:crypto"
+import { blobSha } from "./gitBlob.js"
+
+export { blobSha }
 
 /** An account: a person, an organisation or a bot. */
 export interface FakeAccount {
@@ -72,10 +75,21 @@ export interface FakeRelease {
   readonly author: string
 }
 
-/** A file on the default branch, with its git blob sha. */
+/** A file on a branch, with its git blob sha and the commit that wrote it. */
 export interface FakeFile {
   content: Buffer
   sha: string
+  /** The commit that last wrote the file; a seeded file has none and gets one made up. */
+  commit?: FakeCommit | undefined
+}
+
+/** A commit that wrote a file. */
+export interface FakeCommit {
+  readonly sha: string
+  readonly message: string
+  /** ISO 8601, to the second. */
+  readonly date: string
+  readonly author: string
 }
 
 /** A repository. */
@@ -230,12 +244,6 @@ const label = (id: number, name: string): FakeLabel => ({
   color: ["d73a4a", "a2eeef", "008672", "0075ca"][id % 4]!,
   description: null
 })
-
-/** The git blob sha of some content, as GitHub computes it. */
-export const blobSha = (content: Buffer): string =>
-  createHash("sha1")
-    .update(Buffer.concat([Buffer.from(`blob ${content.length}\0`), content]))
-    .digest("hex")
 
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex")
 

@@ -8,6 +8,7 @@ import {
   accounts,
   type FakeAccount,
   type FakeComment,
+  type FakeCommit,
   type FakeFile,
   type FakeIssue,
   type FakeRelease,
@@ -472,6 +473,41 @@ export const fileCommitJson = (
     }
   }
 })
+
+/** A commit, as `commit` (a listing item): who wrote it and when; no account is linked. */
+export const commitJson = (repo: FakeRepo, commit: FakeCommit): Json => {
+  const url = `${repoUrl(repo)}/commits/${commit.sha}`
+  const person = {
+    name: commit.author,
+    email: `${commit.author}@users.noreply.github.com`,
+    date: commit.date
+  }
+  return {
+    url,
+    sha: commit.sha,
+    node_id: nodeId("C", Number.parseInt(commit.sha.slice(0, 8), 16)),
+    html_url: `${web}/${repo.owner}/${repo.name}/commit/${commit.sha}`,
+    comments_url: `${url}/comments`,
+    commit: {
+      url: `${repoUrl(repo)}/git/commits/${commit.sha}`,
+      author: person,
+      committer: person,
+      message: commit.message,
+      comment_count: 0,
+      tree: { url: `${repoUrl(repo)}/git/trees/${"0".repeat(40)}`, sha: "0".repeat(40) },
+      verification: {
+        verified: false,
+        reason: "unsigned",
+        signature: null,
+        payload: null,
+        verified_at: null
+      }
+    },
+    author: null,
+    committer: null,
+    parents: []
+  }
+}
 
 /** GitHub's error body: a message, a link to the docs, the status as text. */
 export const errorJson = (status: number, message: string, extra: Json = {}): Json => ({

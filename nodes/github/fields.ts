@@ -42,10 +42,29 @@ export const IssueNumber = Schema.Int.pipe(Schema.positive()).annotations({
   examples: [123]
 })
 
+/**
+ * A length limit whose message names the limit and the length given, and survives the
+ * field's own annotations (a description set after a rule without a message would
+ * replace the rule's message).
+ */
+export const atMostCharacters = <S extends Schema.Schema.Any>(max: number, limit: string) =>
+  Schema.maxLength<S>(max, {
+    message: (issue) =>
+      `must be at most ${count(max)} characters (${limit}); this one has ${count(String(issue.actual).length)}`
+  })
+
+/** A range of whole numbers whose message names the range, like {@link atMostCharacters}. */
+export const wholeNumberBetween = <S extends Schema.Schema.Any>(min: number, max: number) =>
+  Schema.between<S>(min, max, {
+    message: (issue) => `must be from ${count(min)} to ${count(max)}; got ${String(issue.actual)}`
+  })
+
+const count = (n: number) => n.toLocaleString("en-US")
+
 /** How many items a list returns. */
 export const Limit = (fallback: number) =>
   Schema.optionalWith(
-    Schema.Int.pipe(Schema.between(1, 10_000)).annotations({
+    Schema.Int.pipe(wholeNumberBetween(1, 10_000)).annotations({
       title: "Limit",
       description: "Most items to return; pages are followed until then.",
       examples: [fallback]

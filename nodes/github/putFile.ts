@@ -62,7 +62,8 @@ export const PutFileOutput = Schema.Struct({
 /**
  * Creates or replaces a file with one commit. Fails with `ConflictError` when the file
  * changed since `sha` was read, and `PermissionError` when the token may not write
- * contents.
+ * contents. When GitHub's answer is lost and the resent write is refused (or the outcome
+ * stays unknown), the file is read back: if it holds the new content, the write succeeded.
  */
 export const putFile = defineNode({
   type: "github.putFile",

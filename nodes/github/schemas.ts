@@ -118,6 +118,12 @@ export const GitHubFileCommit = Schema.Struct({
   })
 })
 
+/** A commit in a listing, by its sha and page. */
+export const GitHubCommitRef = Schema.Struct({
+  sha: Schema.String,
+  html_url: Schema.optional(Schema.String)
+})
+
 /** A release. */
 export const GitHubRelease = Schema.Struct({
   id: Schema.Number,

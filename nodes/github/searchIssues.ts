@@ -6,6 +6,7 @@
 import { Effect, Schema } from "effect"
 import { defineNode } from "../../src/node/defineNode.js"
 import {
+  atMostCharacters,
   githubCategory,
   githubCredentials,
   githubDocs,
@@ -14,13 +15,16 @@ import {
   markdownList,
   SlackList,
   slackList,
-  toIssue
+  toIssue,
+  wholeNumberBetween
 } from "./fields.js"
 import { GitHub } from "./service.js"
 
 /** Input of `github.searchIssues`. */
 export const SearchIssuesInput = Schema.Struct({
-  query: Schema.NonEmptyTrimmedString.pipe(Schema.maxLength(256)).annotations({
+  query: Schema.NonEmptyTrimmedString.pipe(
+    atMostCharacters(256, "GitHub's limit for a search")
+  ).annotations({
     title: "Query",
     description:
       "GitHub search syntax: words and qualifiers such as repo:, is:open, is:pr, label:, author:, merged:>2024-01-01.",
@@ -36,7 +40,7 @@ export const SearchIssuesInput = Schema.Struct({
     Schema.Literal("asc", "desc").annotations({ title: "Order", default: "desc" })
   ),
   limit: Schema.optionalWith(
-    Schema.Int.pipe(Schema.between(1, 1_000)).annotations({
+    Schema.Int.pipe(wholeNumberBetween(1, 1_000)).annotations({
       title: "Limit",
       description: "Most results to return; GitHub gives at most 1,000 per search."
     }),

@@ -9,7 +9,15 @@
  * @module
  */
 import { Chunk, Context, Effect, Layer, Option, ParseResult, Schema, Stream } from "effect"
-import { DecodeError, type KernelError, ValidationError } from "../../src/http/errors.js"
+import {
+  ConflictError,
+  DecodeError,
+  type KernelError,
+  ServerError,
+  TimeoutError,
+  TransportError,
+  ValidationError
+} from "../../src/http/errors.js"
 import type { FileRef } from "../../src/http/files.js"
 import type { ClientConfig, HttpClient } from "../../src/http/kernel.js"
 import { HttpKernel } from "../../src/http/kernel.js"
@@ -18,9 +26,11 @@ import type { HttpRequest, QueryValue } from "../../src/http/request.js"
 import type { Workspace } from "../../src/http/workspace.js"
 import type { IntegrationContext } from "../../src/node/defineIntegration.js"
 import { classifyGitHubResponse } from "./errors.js"
+import { blobSha } from "./gitBlob.js"
 import { githubRateLimits } from "./rateLimits.js"
 import {
   GitHubComment,
+  GitHubCommitRef,
   GitHubContent,
   type GitHubContentFile,
   GitHubFileCommit,
@@ -178,6 +188,10 @@ export interface GitHubApi {
     path: string,
     ref: string | undefined
   ) => Effect.Effect<FileRef, KernelError, Workspace>
+  /**
+   * Creates or replaces a file. A write whose answer was lost is settled by reading the
+   * file back: holding the new content, it succeeded (see `confirmWrite`).
+   */
   readonly putFile: (write: FileWrite) => Effect.Effect<WrittenFile, KernelError>
   readonly getLatestRelease: (repo: RepoRef) => Effect.Effect<GitHubRelease, KernelError>
   readonly createRelease: (
@@ -424,7 +438,7 @@ export const makeGitHub = (client: HttpClient): GitHubApi => {
       Effect.gen(function* () {
         const url = githubApiUrl + contentsPath(write, write.path)
         const sha = write.sha ?? (yield* currentSha(client, url, write.branch))
-        const written = yield* call(
+        const put = call(
           {
             method: "PUT",
             url,
@@ -441,13 +455,18 @@ export const makeGitHub = (client: HttpClient): GitHubApi => {
           },
           GitHubFileCommit
         )
-        return {
-          created: sha === undefined,
-          path: written.content?.path ?? write.path,
-          sha: written.content?.sha ?? "",
-          commitSha: written.commit.sha ?? "",
-          commitUrl: written.commit.html_url
-        }
+        return yield* put.pipe(
+          Effect.map(
+            (written): WrittenFile => ({
+              created: sha === undefined,
+              path: written.content?.path ?? write.path,
+              sha: written.content?.sha ?? "",
+              commitSha: written.commit.sha ?? "",
+              commitUrl: written.commit.html_url
+            })
+          ),
+          Effect.catchIf(mayHaveWritten, (error) => confirmWrite(client, write, url, sha, error))
+        )
       }),
 
     getLatestRelease: (ref) =>
@@ -538,6 +557,132 @@ const currentSha = (client: HttpClient, url: string, branch: string | undefined)
   })
 
 const decodeSha = Schema.decodeUnknownOption(Schema.Struct({ sha: Schema.String }))
+
+/**
+ * Whether a failed contents PUT may have written the file after all.
+ *
+ * The kernel resends a PUT after a lost answer, a timeout or a 5xx, as PUT is idempotent
+ * by HTTP's rules. GitHub's contents PUT is a conditional write: it carries the blob sha
+ * it replaces (none for a new file), so a resend can never write twice, but when the
+ * first attempt did write, the resend is refused: 422 ("sha wasn't supplied") for a new
+ * file, 409 for a replaced one. So a 409 or 422, and a failure whose outcome is unknown
+ * (the answer never arrived, or GitHub failed with a 5xx), are checked against the file.
+ */
+const mayHaveWritten = (error: KernelError): boolean => {
+  switch (error._tag) {
+    case "ConflictError":
+      return error.status === 409
+    case "ValidationError":
+      return error.status === 422
+    case "TransportError":
+    case "TimeoutError":
+      return error.requestSent
+    case "ServerError":
+      return true
+    default:
+      return false
+  }
+}
+
+/**
+ * Settles a contents PUT that failed with `error` by reading the file back. When the file
+ * now holds exactly the content written (its blob sha is the sha of the new content), the
+ * write took effect and the result names the commit that last changed the file on the
+ * branch. Otherwise the step fails: with `error` when that is what happened, or with a
+ * `ConflictError` when the file changed in another way meanwhile. When the file cannot be
+ * read back, the step fails with `error`.
+ */
+const confirmWrite = (
+  client: HttpClient,
+  write: FileWrite,
+  url: string,
+  replaced: string | undefined,
+  error: KernelError
+): Effect.Effect<WrittenFile, KernelError> =>
+  Effect.gen(function* () {
+    const current = yield* Effect.orElseFail(currentSha(client, url, write.branch), () => error)
+    const wanted = blobSha(Buffer.from(write.contentBase64, "base64"))
+    if (current === wanted) {
+      const commit = yield* lastCommit(client, write, write.path, write.branch)
+      return {
+        created: replaced === undefined,
+        path: write.path,
+        sha: wanted,
+        commitSha: commit.sha,
+        commitUrl: commit.html_url
+      }
+    }
+    return yield* Effect.fail(notWritten(write, replaced, current, error))
+  })
+
+/** The latest commit that changed `path` on `branch` (the default branch when undefined). */
+const lastCommit = (client: HttpClient, ref: RepoRef, path: string, branch: string | undefined) =>
+  Effect.flatMap(
+    client.json(
+      {
+        method: "GET",
+        url: `${githubApiUrl}/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/commits`,
+        query: { path, sha: branch, per_page: 1 },
+        headers: jsonHeaders
+      },
+      Schema.Array(GitHubCommitRef)
+    ),
+    (commits) =>
+      commits[0] === undefined
+        ? Effect.fail(
+            new DecodeError({
+              integration: "github",
+              message: `GitHub lists no commit for ${path} in ${ref.owner}/${ref.repo} though the file holds the content written; report it with the step's log.`
+            })
+          )
+        : Effect.succeed(commits[0])
+  )
+
+/**
+ * The error of a PUT that may have written the file but did not. GitHub's 409 or 422
+ * stands, except a 422 for a file this step found missing and that now exists with other
+ * content: someone else created it. After an unknown outcome, a file still as it was
+ * means nothing was written (the error says so; running the step again is safe), and a
+ * file in a third state is a `ConflictError`.
+ */
+const notWritten = (
+  write: FileWrite,
+  replaced: string | undefined,
+  current: string | undefined,
+  error: KernelError
+): KernelError => {
+  const where = `${write.path} in ${write.owner}/${write.repo}`
+  const changed = new ConflictError({
+    integration: "github",
+    method: error.method,
+    url: error.url,
+    status: error.status,
+    requestId: error.requestId,
+    message:
+      current === undefined
+        ? `${where} was deleted while this step wrote it, so it does not hold the new content. Check the file and run the step again.`
+        : replaced === undefined
+          ? `${where} was created by another change while this step wrote it: it holds blob ${current}, not the content this step wrote. Run the step again to replace it.`
+          : `${where} changed while this step wrote it: it holds blob ${current}, neither the version this step replaced (blob ${replaced}) nor the content it wrote. Read it again (for its current sha) and retry.`
+  })
+  if (error._tag === "ConflictError") return error
+  if (error._tag === "ValidationError") {
+    return replaced === undefined && current !== undefined ? changed : error
+  }
+  if (current !== replaced) return changed
+  const as = replaced === undefined ? "still does not exist" : "still holds the version it had"
+  const message = `${error.message.replace(/\.?$/, ".")} Nothing was written: ${where} ${as}, so the step can be run again.`
+  switch (error._tag) {
+    case "TransportError":
+      return new TransportError({ ...error, message })
+    case "TimeoutError":
+      return new TimeoutError({ ...error, message })
+    case "ServerError":
+      return new ServerError({ ...error, message })
+    default:
+      return error
+  }
+}
 
 /** GitHub's names for the fields of an issue; unset fields are left out. */
 const issueBody = (fields: IssueFields) => ({

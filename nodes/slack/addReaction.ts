@@ -5,7 +5,16 @@
  */
 import { Effect, Schema } from "effect"
 import { defineNode } from "../../src/node/defineNode.js"
-import { ChannelId, slackCategory, slackCredentials, slackDocs, Ts, Warnings } from "./fields.js"
+import {
+  ChannelId,
+  ConversationId,
+  slackCategory,
+  slackCredentials,
+  slackDocs,
+  Ts,
+  Warnings
+} from "./fields.js"
+import { reactionScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** Input of `slack.addReaction`. */
@@ -21,7 +30,7 @@ export const AddReactionInput = Schema.Struct({
 
 /** Output of `slack.addReaction`. */
 export const AddReactionOutput = Schema.Struct({
-  channel: ChannelId,
+  channel: ConversationId,
   ts: Ts,
   emoji: Schema.String.annotations({
     title: "Emoji",
@@ -42,6 +51,7 @@ export const addReaction = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("reactions.add"),
+  scopes: reactionScopes,
   input: AddReactionInput,
   output: AddReactionOutput,
   run: (input) => {

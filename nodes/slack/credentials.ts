@@ -17,6 +17,9 @@ import type { Authenticator } from "../../src/http/authenticator.js"
 import { defineCredentialType } from "../../src/node/credentialType.js"
 import { Secret } from "../../src/node/secret.js"
 import { sandboxBotToken, sandboxOAuthClient } from "./fakeWorkspace.js"
+import { slackBotScopes } from "./scopes.js"
+
+export { slackBotScopes }
 
 /** Fields of a `slack.botToken` credential. */
 export const BotTokenFields = Schema.Struct({
@@ -68,22 +71,12 @@ export const botToken = defineCredentialType({
   sandbox: { token: sandboxBotToken }
 })
 
-/** Bot scopes the Slack nodes use, requested when a Slack app is connected with OAuth. */
-export const slackBotScopes = [
-  "chat:write",
-  "channels:read",
-  "groups:read",
-  "channels:history",
-  "groups:history",
-  "reactions:write",
-  "users:read",
-  "users:read.email",
-  "files:write"
-] as const
-
 /**
  * A Slack app installed with OAuth v2 (`oauth.v2.access`): the bot token it grants, renewed
- * with its refresh token when the app rotates tokens.
+ * with its refresh token when the app rotates tokens. Unless the credential names its own
+ * scopes, it asks for every bot scope the Slack nodes use and `chat:write.public` (see
+ * `scopes.ts`), joined with commas as Slack's authorize URL wants them; the scopes Slack
+ * grants are kept, so a run checks each step's node scopes before it starts.
  */
 export const oauth2 = makeOAuth2CredentialType({
   ...slackPreset({ scopes: slackBotScopes }),

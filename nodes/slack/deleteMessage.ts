@@ -5,7 +5,16 @@
  */
 import { Effect, Schema } from "effect"
 import { defineNode } from "../../src/node/defineNode.js"
-import { ChannelId, slackCategory, slackCredentials, slackDocs, Ts, Warnings } from "./fields.js"
+import {
+  ChannelId,
+  ConversationId,
+  slackCategory,
+  slackCredentials,
+  slackDocs,
+  Ts,
+  Warnings
+} from "./fields.js"
+import { chatScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** Input of `slack.deleteMessage`. */
@@ -16,7 +25,7 @@ export const DeleteMessageInput = Schema.Struct({
 
 /** Output of `slack.deleteMessage`. */
 export const DeleteMessageOutput = Schema.Struct({
-  channel: ChannelId,
+  channel: ConversationId,
   ts: Ts,
   warnings: Warnings
 }).annotations({ title: "Deleted message" })
@@ -33,6 +42,7 @@ export const deleteMessage = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("chat.delete"),
+  scopes: chatScopes,
   input: DeleteMessageInput,
   output: DeleteMessageOutput,
   run: (input) => Effect.flatMap(Slack, (slack) => slack.deleteMessage(input))

@@ -167,7 +167,8 @@ const explanations: ReadonlyMap<string, string> = new Map(
     cant_delete_message: "only messages the app posted can be deleted",
     edit_window_closed: "the message is too old to edit",
     not_allowed_token_type: "this method needs another kind of token (bot or user)",
-    channel_not_found: "check the channel id, and that the app can see the channel",
+    channel_not_found:
+      "check the channel id, and that the app can see the channel; only sending and scheduling a message take a name such as #general, other steps need the id (List conversations gives it)",
     user_not_found: "no member has that id or email",
     users_not_found: "no member has that email address",
     message_not_found: "no message has that timestamp in the channel",

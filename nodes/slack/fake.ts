@@ -2,7 +2,10 @@
  * The Slack fake: a Web API server on 127.0.0.1 for tests and `--sandbox` runs.
  *
  * It follows Slack's contract: tokens in the `Authorization` header (or a `token`
- * argument), scopes checked per method, errors as HTTP 200 with `ok: false`, cursors in
+ * argument), scopes checked per method (and per kind of conversation; `chat:write.public`
+ * lets a post reach a public channel the app has not joined), conversations by id (only
+ * `chat.postMessage` and `chat.scheduleMessage` also take a channel's name, elsewhere a
+ * name is `channel_not_found`), errors as HTTP 200 with `ok: false`, cursors in
  * `response_metadata.next_cursor`, per-method tier limits and the one-message-a-second
  * channel limit answered with HTTP 429 and `Retry-After`, and the three-step external
  * file upload (the upload URL is on `https://files.slack.com`). It keeps what it was sent,
@@ -269,7 +272,7 @@ const answerCall = (
   if (known === undefined) return error("invalid_auth")
   if (known.revoked === true) return error("token_revoked")
   if (known.expiresAt !== undefined && at >= known.expiresAt) return error("token_expired")
-  const needed = handler.scopes(params).find((scope) => !known.scopes.includes(scope))
+  const needed = handler.scopes(params, fake.state).find((scope) => !known.scopes.includes(scope))
   if (needed !== undefined) {
     return error("missing_scope", { needed, provided: known.scopes.join(",") })
   }
@@ -335,7 +338,11 @@ const tierLimit = (fake: Fake, method: string, token: string, at: number): Answe
 // Methods
 
 interface Method {
-  readonly scopes: (params: Readonly<Record<string, unknown>>) => ReadonlyArray<string>
+  /** The scopes a call needs, as Slack checks them: some depend on the conversation. */
+  readonly scopes: (
+    params: Readonly<Record<string, unknown>>,
+    state: SlackFakeState
+  ) => ReadonlyArray<string>
   readonly run: (call: Call) => Answer
 }
 
@@ -354,8 +361,10 @@ const methods: Readonly<Record<string, Method>> = {
     run: (call) => listConversations(call)
   },
   "conversations.history": {
-    scopes: (params) => [
-      text(params.channel)?.startsWith("G") ? "groups:history" : "channels:history"
+    scopes: (params, state) => [
+      findChannel(state, text(params.channel))?.isPrivate === true
+        ? "groups:history"
+        : "channels:history"
     ],
     run: (call) => history(call)
   },
@@ -390,7 +399,9 @@ const typesOf = (params: Readonly<Record<string, unknown>>): ReadonlyArray<strin
 /** Slack's channel limit: one post a second per channel, a 429 for one that comes early. */
 const postMessage = (call: Call): Answer => {
   const { fake, params, at } = call
-  const target = postable(fake.state, text(params.channel))
+  const target = postable(fake.state, text(params.channel), "idOrName", {
+    publicWithoutJoining: call.token.scopes.includes("chat:write.public")
+  })
   if ("error" in target) return target.error
   const content = messageContent(params)
   if ("error" in content) return content.error
@@ -443,7 +454,7 @@ const deleteMessage = (call: Call): Answer => {
 
 const scheduleMessage = (call: Call): Answer => {
   const { fake, params, at } = call
-  const target = postable(fake.state, text(params.channel))
+  const target = postable(fake.state, text(params.channel), "idOrName")
   if ("error" in target) return target.error
   const postAt = Number(params.post_at)
   if (!Number.isInteger(postAt)) return error("invalid_time")
@@ -607,7 +618,7 @@ const completeUpload = (call: Call): Answer => {
   const listed = parseJson(text(params.files))
   if (!Array.isArray(listed) || listed.length === 0) return error("invalid_arguments")
   const channelId = text(params.channel_id)
-  const target = channelId === undefined ? undefined : postable(fake.state, channelId)
+  const target = channelId === undefined ? undefined : postable(fake.state, channelId, "id")
   if (target !== undefined && "error" in target) return target.error
   const done: Array<Record<string, unknown>> = []
   for (const entry of listed) {
@@ -709,14 +720,22 @@ const oauthAccess = (fake: Fake, params: Readonly<Record<string, unknown>>, at: 
 
 type Found<A> = A | { readonly error: Answer }
 
+/**
+ * A channel the app may post to: it must be a member, unless the channel is public and the
+ * token has `chat:write.public` (only `chat.postMessage` honours it).
+ */
 const postable = (
   state: SlackFakeState,
-  id: string | undefined
+  id: string | undefined,
+  by: "id" | "idOrName",
+  options: { readonly publicWithoutJoining?: boolean } = {}
 ): Found<{ readonly channel: FakeChannel }> => {
-  const channel = findChannel(state, id)
+  const channel = by === "id" ? findChannel(state, id) : findChannelOrName(state, id)
   if (channel === undefined) return { error: error("channel_not_found") }
   if (channel.isArchived) return { error: error("is_archived") }
-  if (!channel.botIsMember) return { error: error("not_in_channel") }
+  const joinedOrPublic =
+    channel.botIsMember || (options.publicWithoutJoining === true && !channel.isPrivate)
+  if (!joinedOrPublic) return { error: error("not_in_channel") }
   return { channel }
 }
 
@@ -734,10 +753,19 @@ const ownMessage = (
   return { channel, message }
 }
 
+/**
+ * A conversation by id, as every method but `chat.postMessage` and `chat.scheduleMessage`
+ * finds it: a name (`#general`) is `channel_not_found` there.
+ */
 const findChannel = (state: SlackFakeState, id: string | undefined) =>
-  id === undefined
-    ? undefined
-    : state.channels.find((c) => c.id === id || `#${c.name}` === id || c.name === id)
+  id === undefined ? undefined : state.channels.find((c) => c.id === id)
+
+/** A conversation by id or name (`#general` or `general`), as posting finds it. */
+const findChannelOrName = (state: SlackFakeState, idOrName: string | undefined) => {
+  if (idOrName === undefined) return undefined
+  const name = idOrName.replace(/^#/, "")
+  return state.channels.find((c) => c.id === idOrName || c.name === name)
+}
 
 const messageContent = (
   params: Readonly<Record<string, unknown>>

@@ -26,7 +26,7 @@ export const readOnlyBotToken = "xoxb-1000-2001-readonly"
 /** A revoked bot token. */
 export const revokedBotToken = "xoxb-1000-2002-revoked"
 
-/** Every scope the Slack nodes use. */
+/** Every scope the Slack nodes need (`chat:write.public`, which is optional, left out). */
 export const allScopes = [
   "chat:write",
   "channels:read",
@@ -35,6 +35,8 @@ export const allScopes = [
   "mpim:read",
   "channels:history",
   "groups:history",
+  "im:history",
+  "mpim:history",
   "reactions:write",
   "users:read",
   "users:read.email",

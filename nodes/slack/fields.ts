@@ -18,20 +18,50 @@ export const slackCategory = "Communication"
 /** Where Slack documents a Web API method. */
 export const slackDocs = (method: string) => `https://docs.slack.dev/reference/methods/${method}`
 
-/** A channel, by id or name. */
+/** A channel to post to, by id or name: only sending and scheduling take a name. */
 export const Channel = Schema.NonEmptyTrimmedString.annotations({
   title: "Channel",
   description:
-    "Channel id (`C0123ABCD`), or a public channel's name (`#general`). The app must be a member of the channel.",
+    "Channel id (`C0123ABCD`), or a channel's name (`#general`); the id keeps working when the channel is renamed. The app must be a member of the channel, or have the chat:write.public scope for a public one.",
   examples: ["C0GENERAL", "#general"]
 })
 
-/** A channel, by id only. */
+/** A conversation, by id only: every Slack method but sending and scheduling needs the id. */
 export const ChannelId = Schema.NonEmptyTrimmedString.annotations({
   title: "Channel id",
-  description: "The conversation's id, for example `C0123ABCD` (the end of the channel's link).",
+  description:
+    "The conversation's id, for example `C0123ABCD`; Slack needs the id here, a name such as `#general` is not found. List conversations (slack.listConversations) gives each channel's id, and it is the last part of the channel's link.",
   examples: ["C0GENERAL"]
 })
+
+/** A conversation's id, as the nodes return it. */
+export const ConversationId = Schema.String.annotations({
+  title: "Channel id",
+  description: "The conversation's id, for example `C0123ABCD`.",
+  examples: ["C0GENERAL"]
+})
+
+/** Most characters of a message's text that Slack keeps. */
+export const maxTextLength = 40_000
+
+/**
+ * A length limit whose message names the limit and the length given, and survives the
+ * field's own annotations (a description set after a rule without a message would
+ * replace the rule's message).
+ */
+export const atMostCharacters = <S extends Schema.Schema.Any>(max: number, limit: string) =>
+  Schema.maxLength<S>(max, {
+    message: (issue) =>
+      `must be at most ${count(max)} characters (${limit}); this one has ${count(String(issue.actual).length)}`
+  })
+
+/** A range of whole numbers whose message names the range, like {@link atMostCharacters}. */
+export const wholeNumberBetween = <S extends Schema.Schema.Any>(min: number, max: number) =>
+  Schema.between<S>(min, max, {
+    message: (issue) => `must be from ${count(min)} to ${count(max)}; got ${String(issue.actual)}`
+  })
+
+const count = (n: number) => n.toLocaleString("en-US")
 
 /** A Slack message timestamp, which is also the message's id in its channel. */
 export const Ts = Schema.String.pipe(Schema.pattern(/^\d+\.\d+$/)).annotations({
@@ -41,7 +71,9 @@ export const Ts = Schema.String.pipe(Schema.pattern(/^\d+\.\d+$/)).annotations({
 })
 
 /** The message text. */
-export const Text = Schema.String.pipe(Schema.maxLength(40_000)).annotations({
+export const Text = Schema.String.pipe(
+  atMostCharacters(maxTextLength, "Slack's limit for a message's text")
+).annotations({
   title: "Text",
   description:
     "The message in Slack's mrkdwn (`*bold*`, `<https://example.com|link>`, `<@U0123>`). With blocks, it is the notification text.",

@@ -5,8 +5,16 @@
  */
 import { Effect, Schema } from "effect"
 import { defineNode } from "../../src/node/defineNode.js"
-import { ChannelId, slackCategory, slackCredentials, slackDocs, Warnings } from "./fields.js"
+import {
+  ConversationId,
+  slackCategory,
+  slackCredentials,
+  slackDocs,
+  Warnings,
+  wholeNumberBetween
+} from "./fields.js"
 import type { SlackConversation } from "./schemas.js"
+import { listConversationsScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** Input of `slack.listConversations`. */
@@ -27,7 +35,7 @@ export const ListConversationsInput = Schema.Struct({
     { default: () => false }
   ),
   limit: Schema.optionalWith(
-    Schema.Int.pipe(Schema.between(1, 10_000)).annotations({
+    Schema.Int.pipe(wholeNumberBetween(1, 10_000)).annotations({
       title: "Limit",
       description: "Most conversations to return; pages are followed until then.",
       examples: [100]
@@ -38,7 +46,7 @@ export const ListConversationsInput = Schema.Struct({
 
 /** A conversation, as the node returns it. */
 export const Conversation = Schema.Struct({
-  id: ChannelId,
+  id: ConversationId,
   name: Schema.String.annotations({ title: "Name", description: "Channel name, without #." }),
   isPrivate: Schema.Boolean.annotations({ title: "Private" }),
   isArchived: Schema.Boolean.annotations({ title: "Archived" }),
@@ -70,6 +78,7 @@ export const listConversations = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("conversations.list"),
+  scopes: listConversationsScopes,
   input: ListConversationsInput,
   output: ListConversationsOutput,
   run: (input) =>

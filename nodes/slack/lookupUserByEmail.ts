@@ -6,6 +6,7 @@
 import { Effect, Schema } from "effect"
 import { defineNode } from "../../src/node/defineNode.js"
 import { slackCategory, slackCredentials, slackDocs, Warnings } from "./fields.js"
+import { lookupByEmailScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** Input of `slack.lookupUserByEmail`. */
@@ -49,6 +50,7 @@ export const lookupUserByEmail = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("users.lookupByEmail"),
+  scopes: lookupByEmailScopes,
   input: LookupUserByEmailInput,
   output: LookupUserByEmailOutput,
   run: (input) =>

@@ -8,7 +8,7 @@ import { defineNode } from "../../src/node/defineNode.js"
 import {
   Blocks,
   Channel,
-  ChannelId,
+  ConversationId,
   deliveryFields,
   hasContent,
   slackCategory,
@@ -18,6 +18,7 @@ import {
   Ts,
   Warnings
 } from "./fields.js"
+import { chatScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** Input of `slack.postMessage`. */
@@ -45,7 +46,7 @@ export const PostMessageInput = Schema.Struct({
 
 /** Output of `slack.postMessage`. */
 export const PostMessageOutput = Schema.Struct({
-  channel: ChannelId,
+  channel: ConversationId,
   ts: Ts,
   threadTs: Schema.optional(
     Ts.annotations({ title: "Thread", description: "The thread it was posted in." })
@@ -69,6 +70,7 @@ export const postMessage = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("chat.postMessage"),
+  scopes: chatScopes,
   input: PostMessageInput,
   output: PostMessageOutput,
   run: (input) =>

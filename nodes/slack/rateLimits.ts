@@ -6,6 +6,13 @@
  * The limits are keyed by credential, so every step of a run that posts with the same
  * credential shares them.
  *
+ * A post names its channel by id (`C0123ABCD`) or by name (`#general`, `general`). The
+ * channel limit is keyed by the id, or by the name without `#` and in lower case, so
+ * `#General`, `#general` and `general` share one pace. A name and the channel's id cannot
+ * be told to be the same channel without asking Slack, so posts that mix the two are
+ * paced separately and may be answered with a 429 (the kernel then waits as Slack asks);
+ * give the channel's id to every step to avoid that.
+ *
  * @module
  */
 import type { RateLimit } from "../../src/http/rateLimit.js"
@@ -54,10 +61,27 @@ export const slackRateLimits = (
       const channel = channelOf(request)
       return channel === undefined
         ? none
-        : [{ key: `slack:${credentialKey}:channel:${channel}`, ...channelPostingLimit }]
+        : [
+            {
+              key: `slack:${credentialKey}:channel:${channelKey(channel)}`,
+              ...channelPostingLimit
+            }
+          ]
     }
     return byMethod.get(method) ?? none
   }
+}
+
+/** Slack's conversation ids: a kind letter and upper-case letters and digits. */
+const conversationId = /^[CGD][A-Z0-9]+$/
+
+/**
+ * The key of a channel's posting limit: its id as given, or its name without `#` and in
+ * lower case (Slack's channel names are lower case).
+ */
+export const channelKey = (channel: string): string => {
+  const trimmed = channel.trim()
+  return conversationId.test(trimmed) ? trimmed : trimmed.replace(/^#/, "").toLowerCase()
 }
 
 const channelOf = (request: HttpRequest): string | undefined => {

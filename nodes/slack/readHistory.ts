@@ -13,8 +13,10 @@ import {
   slackDocs,
   Ts,
   toMessage,
-  Warnings
+  Warnings,
+  wholeNumberBetween
 } from "./fields.js"
+import { historyScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** A time bound: a message timestamp, or an ISO 8601 date and time. */
@@ -44,7 +46,7 @@ export const ReadHistoryInput = Schema.Struct({
     })
   ),
   limit: Schema.optionalWith(
-    Schema.Int.pipe(Schema.between(1, 10_000)).annotations({
+    Schema.Int.pipe(wholeNumberBetween(1, 10_000)).annotations({
       title: "Limit",
       description: "Most messages to return; pages are followed until then.",
       examples: [100]
@@ -72,6 +74,7 @@ export const readHistory = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("conversations.history"),
+  scopes: historyScopes,
   input: ReadHistoryInput,
   output: ReadHistoryOutput,
   run: (input) =>

@@ -8,7 +8,7 @@ import { defineNode } from "../../src/node/defineNode.js"
 import {
   Blocks,
   Channel,
-  ChannelId,
+  ConversationId,
   deliveryFields,
   hasContent,
   slackCategory,
@@ -17,6 +17,7 @@ import {
   Text,
   Warnings
 } from "./fields.js"
+import { chatScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** When to post: Unix seconds, or an ISO 8601 date and time. */
@@ -48,7 +49,7 @@ export const ScheduleMessageInput = Schema.Struct({
 
 /** Output of `slack.scheduleMessage`. */
 export const ScheduleMessageOutput = Schema.Struct({
-  channel: ChannelId,
+  channel: ConversationId,
   scheduledMessageId: Schema.String.annotations({
     title: "Scheduled message id",
     description: "Id of the scheduled message, to delete it before it is posted.",
@@ -73,6 +74,7 @@ export const scheduleMessage = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("chat.scheduleMessage"),
+  scopes: chatScopes,
   input: ScheduleMessageInput,
   output: ScheduleMessageOutput,
   run: (input) =>

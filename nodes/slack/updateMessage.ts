@@ -8,6 +8,7 @@ import { defineNode } from "../../src/node/defineNode.js"
 import {
   Blocks,
   ChannelId,
+  ConversationId,
   hasContent,
   slackCategory,
   slackCredentials,
@@ -16,6 +17,7 @@ import {
   Ts,
   Warnings
 } from "./fields.js"
+import { chatScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** Input of `slack.updateMessage`. */
@@ -30,7 +32,7 @@ export const UpdateMessageInput = Schema.Struct({
 
 /** Output of `slack.updateMessage`. */
 export const UpdateMessageOutput = Schema.Struct({
-  channel: ChannelId,
+  channel: ConversationId,
   ts: Ts,
   text: Schema.String.annotations({ title: "Text", description: "The new text." }),
   warnings: Warnings
@@ -48,6 +50,7 @@ export const updateMessage = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("chat.update"),
+  scopes: chatScopes,
   input: UpdateMessageInput,
   output: UpdateMessageOutput,
   run: (input) =>

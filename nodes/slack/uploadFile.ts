@@ -6,15 +6,26 @@
 import { Effect, Schema } from "effect"
 import { FileRef } from "../../src/http/files.js"
 import { defineNode } from "../../src/node/defineNode.js"
-import { Channel, slackCategory, slackCredentials, slackDocs, Ts, Warnings } from "./fields.js"
+import {
+  atMostCharacters,
+  ChannelId,
+  ConversationId,
+  slackCategory,
+  slackCredentials,
+  slackDocs,
+  Ts,
+  Warnings
+} from "./fields.js"
+import { fileScopes } from "./scopes.js"
 import { Slack } from "./service.js"
 
 /** Input of `slack.uploadFile`. */
 export const UploadFileInput = Schema.Struct({
   file: FileRef.annotations({ description: "The file to upload, as another step produced it." }),
   channel: Schema.optional(
-    Channel.annotations({
-      description: "Channel to share the file in; without one it stays private to the app."
+    ChannelId.annotations({
+      description:
+        "Id of the conversation to share the file in, for example `C0123ABCD`; Slack needs the id, a name such as `#general` is not found (List conversations, slack.listConversations, gives each channel's id). Without one the file stays private to the app."
     })
   ),
   threadTs: Schema.optional(
@@ -30,7 +41,7 @@ export const UploadFileInput = Schema.Struct({
     Schema.String.annotations({ title: "Message", description: "Message posted with the file." })
   ),
   altText: Schema.optional(
-    Schema.String.pipe(Schema.maxLength(1000)).annotations({
+    Schema.String.pipe(atMostCharacters(1000, "Slack's limit for alt text")).annotations({
       title: "Alt text",
       description: "Description of an image for screen readers."
     })
@@ -48,7 +59,9 @@ export const UploadFileOutput = Schema.Struct({
   permalink: Schema.optional(
     Schema.String.annotations({ title: "Link", description: "Link to the file in Slack." })
   ),
-  channel: Schema.optional(Channel.annotations({ description: "Where the file was shared." })),
+  channel: Schema.optional(
+    ConversationId.annotations({ description: "Id of the conversation it was shared in." })
+  ),
   warnings: Warnings
 }).annotations({ title: "Uploaded file" })
 
@@ -66,6 +79,7 @@ export const uploadFile = defineNode({
   category: slackCategory,
   credentials: slackCredentials,
   docsUrl: slackDocs("files.getUploadURLExternal"),
+  scopes: fileScopes,
   input: UploadFileInput,
   output: UploadFileOutput,
   run: (input) =>

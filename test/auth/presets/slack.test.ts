@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Schema } from "effect"
+import { slackBotScopes } from "../../../nodes/slack/scopes.js"
 import { connectCredential } from "../../../src/auth/connectCredential.js"
 import { testCredential } from "../../../src/auth/credentialTest.js"
 import type { OAuth2CredentialType, OAuth2Fields } from "../../../src/auth/oauth2CredentialType.js"
@@ -139,6 +140,25 @@ describe("Slack preset", () => {
         )
       )
       expect(tested).toMatchObject({ status: "Passed", identity: "robot in Acme" })
+    })
+  )
+
+  it.scopedLive("sends the slack integration's default scopes in one comma-joined scope", () =>
+    Effect.gen(function* () {
+      const fake = yield* startSlack()
+      const type = typeFor(fake.origin, "bot", [...slackBotScopes])
+      const user = fakeBrowserUser()
+      const connected = yield* connectCredential(type, yield* decode(type, appFields), {
+        method: "browser",
+        ...user
+      })
+      const asked = user.opened[0]!.searchParams.get("scope")!
+      expect(asked).not.toMatch(/\s/)
+      expect(asked.split(",")).toEqual(slackBotScopes)
+      expect(asked.split(",")).toEqual(
+        expect.arrayContaining(["im:read", "mpim:read", "chat:write.public"])
+      )
+      expect(connected.fields.grantedScopes).toBe(asked)
     })
   )
 

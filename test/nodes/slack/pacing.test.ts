@@ -53,6 +53,29 @@ describe("slack channel posting limit", () => {
     })
   )
 
+  it.scoped("paces posts that name one channel as #general and general together", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.UTC(2025, 0, 6, 9, 0, 0))
+      const { fake, run } = yield* slackHarness({ fake: { channelPostToleranceMs: 0 } })
+      const posting = yield* Effect.fork(
+        Effect.forEach(
+          ["#general", "general"],
+          (channel) => run(postMessage, { channel, text: `To ${channel}` }),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* untilPosts(fake.state.posts, 1)
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
+      expect(fake.state.posts).toHaveLength(1)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(posting)
+
+      expect(fake.state.throttled).toEqual([])
+      expect(fake.state.posts.map((p) => p.channel)).toEqual(["C0GENERAL", "C0GENERAL"])
+      expect(fake.state.posts[1]!.at - fake.state.posts[0]!.at).toBe(1_000)
+    })
+  )
+
   it.scopedLive("the fake answers a post that comes too early with 429 and Retry-After", () =>
     Effect.gen(function* () {
       const { fake } = yield* slackHarness()

@@ -35,3 +35,21 @@ describe("slackRateLimits", () => {
     expect(limitsFor(form("team.info"))).toEqual([])
   })
 })
+
+describe("the channel posting limit's key", () => {
+  const keyOf = (channel: string) =>
+    slackRateLimits("slack-bot")(form("chat.postMessage", { channel, text: "x" }))[0]!.key
+
+  it("is one key for a channel's name with or without # and in any case", () => {
+    expect(keyOf("#general")).toBe("slack:slack-bot:channel:general")
+    expect(keyOf("general")).toBe("slack:slack-bot:channel:general")
+    expect(keyOf("#General")).toBe("slack:slack-bot:channel:general")
+    expect(keyOf(" #general ")).toBe("slack:slack-bot:channel:general")
+  })
+
+  it("keeps a conversation id as it is", () => {
+    expect(keyOf("C0GENERAL")).toBe("slack:slack-bot:channel:C0GENERAL")
+    expect(keyOf("G0PRIVATE1")).toBe("slack:slack-bot:channel:G0PRIVATE1")
+    expect(keyOf("D0DIRECT01")).toBe("slack:slack-bot:channel:D0DIRECT01")
+  })
+})
