@@ -4,8 +4,13 @@
  *
  * - `add <id> --type <type>` asks for each field in a terminal (secrets without echo);
  *   scripts pass `--field name=value`, `--field name=env:VARIABLE` or `--stdin` (JSON).
- * - `list` shows ids, types, where each credential comes from and whether it is
- *   connected; never a value.
+ *   It refuses an id that is not letters, digits, `.`, `_` and `-`, fields the type does
+ *   not have, and an OAuth2 credential that could never reach its authorization server
+ *   (no issuer nor token endpoint, plain `http://` that is not a loopback issuer marked
+ *   insecure).
+ * - `list` shows ids, types, where each credential comes from (the store, or its
+ *   `RPA_CREDENTIAL_<ID>` variable), whether it is ready or what is wrong with it, and
+ *   which one runs use when an id is in both (the environment's); never a value.
  * - `remove <id>` revokes an OAuth2 grant at the provider when it can, then forgets it.
  * - `login <id>` connects an OAuth2 credential in a browser (PKCE, loopback redirect), or
  *   with `--device` on a machine without one; `--scope` asks for more scopes, and
@@ -13,16 +18,29 @@
  *   not granted yet (incremental consent: earlier grants stay).
  * - `test <id>` sends the provider's cheapest identity call with the credential.
  *
- * Exit codes: 0 done; 1 the provider or the store failed, or refused a scope the flow
- * needs; 2 the command line, the credential type or its fields are wrong, the credential
- * does not exist, or the flow is invalid or does not use the credential.
+ * Exit codes, the same for every subcommand: 0 done; 1 the provider or the store failed
+ * (a store that cannot be opened or decrypted: a wrong or malformed key, a changed file),
+ * or the provider refused a scope the flow needs; 2 the command line, the credential id,
+ * type or fields are wrong, the credential does not exist, or the flow is invalid or does
+ * not use the credential.
  *
  * @module
  */
 import { spawn } from "node:child_process"
 import { Args, Command, Options, Prompt } from "@effect/cli"
 import * as PlatformTerminal from "@effect/platform/Terminal"
-import { Context, Data, Effect, Either, JSONSchema, Layer, Option, Redacted } from "effect"
+import {
+  Clock,
+  Context,
+  Data,
+  Effect,
+  Either,
+  JSONSchema,
+  Layer,
+  Option,
+  Redacted,
+  Schema
+} from "effect"
 import type { RevocationOutcome } from "../auth/connectCredential.js"
 import { connectCredential, revokeCredential } from "../auth/connectCredential.js"
 import type { StoredCredential } from "../auth/credentialSource.js"
@@ -30,7 +48,11 @@ import { CredentialSource } from "../auth/credentialSource.js"
 import { CredentialStore, layerCredentialStore } from "../auth/credentialStore.js"
 import { testCredential } from "../auth/credentialTest.js"
 import type { DeviceCodePrompt } from "../auth/deviceSignIn.js"
-import { credentialVariable, credentialVariablePrefix } from "../auth/envCredentials.js"
+import {
+  credentialVariable,
+  credentialVariablePrefix,
+  makeEnvCredentialSource
+} from "../auth/envCredentials.js"
 import {
   type AnyCredentialType,
   grantedScopesOf,
@@ -45,9 +67,15 @@ import { tokenSetFromFields } from "../auth/tokenSet.js"
 import { HttpKernel } from "../http/kernel.js"
 import type { Credential } from "../node/credentialType.js"
 import type { Registry } from "../node/registry.js"
-import type { ResolvedCredential } from "../runtime/credentials.js"
-import { decodeCredential, machineCredentials } from "../runtime/credentials.js"
-import { loadFlow } from "../runtime/flow.js"
+import type { CredentialProblem, ResolvedCredential } from "../runtime/credentials.js"
+import {
+  decodeCredential,
+  fieldProblems,
+  findCredentialProblem,
+  machineCredentials,
+  oauth2SetupProblem
+} from "../runtime/credentials.js"
+import { credentialIdRule, isCredentialId, loadFlow } from "../runtime/flow.js"
 import type { SecretRegistry } from "../runtime/secrets.js"
 import { packRegistry } from "./pack.js"
 import type { Terminal } from "./terminal.js"
@@ -114,6 +142,7 @@ const addCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: LoadP
     },
     (options) =>
       Effect.gen(function* () {
+        yield* validId(options.id)
         const registry = yield* loadPack
         const type = yield* Either.match(registry.credentialType(options.type), {
           onLeft: (error) => Effect.fail(new CommandFailure({ message: error.message, code: 2 })),
@@ -135,10 +164,16 @@ const addCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: LoadP
           fields,
           origin: "store"
         }
-        const resolved = yield* decoded(stored, registry, secrets)
+        const resolved = yield* checkedNewCredential(stored, type, described, registry, secrets)
         const store = yield* openStore
         yield* store.put(options.id, type.type, fields).pipe(Effect.mapError(failure(1)))
         terminal.out(`Saved credential "${options.id}" (${type.type}) in ${store.file}.`)
+        const variable = credentialVariable(options.id)
+        if ((process.env[variable] ?? "").trim() !== "") {
+          terminal.err(
+            `Note: ${variable} is set, and runs use it instead: the environment comes first.`
+          )
+        }
         if (needsLogin(resolved)) {
           terminal.out(
             `Connect the account with: rpa-integrations credentials login ${options.id}` +
@@ -162,25 +197,29 @@ const listCommand = (terminal: Terminal, loadPack: LoadPack) =>
         const store = yield* openStore
         const stored = yield* store.list.pipe(Effect.mapError(failure(1)))
         const registry = yield* Effect.option(loadPack)
-        const rows = [
-          ...stored.map((entry) => ({
-            id: entry.id,
-            type: entry.type,
-            origin: "store",
-            updatedAt: entry.updatedAt,
-            status: statusOf(entry.id, entry.type, entry.fields, registry)
-          })),
-          ...environmentCredentials()
+        const now = yield* Clock.currentTimeMillis
+        const environment = yield* environmentRows(
+          process.env,
+          stored.map((entry) => entry.id),
+          registry,
+          now
+        )
+        const overriding = new Map(environment.map((row) => [row.id, row.variable]))
+        const rows: ReadonlyArray<ListRow> = [
+          ...stored.map((entry): ListRow => {
+            const variable = overriding.get(entry.id)
+            return {
+              id: entry.id,
+              type: entry.type,
+              origin: "store",
+              updatedAt: entry.updatedAt,
+              ...statusOf({ ...entry, origin: "store" }, registry, now),
+              ...(variable === undefined ? {} : { overriddenBy: variable })
+            }
+          }),
+          ...environment
         ]
-        if (options.json) {
-          return terminal.out(
-            JSON.stringify(
-              rows.map(({ status: _status, ...row }) => row),
-              null,
-              2
-            )
-          )
-        }
+        if (options.json) return terminal.out(JSON.stringify(rows, null, 2))
         if (rows.length === 0) {
           return terminal.out(
             "No credentials yet; add one with `rpa-integrations credentials add`."
@@ -189,16 +228,50 @@ const listCommand = (terminal: Terminal, loadPack: LoadPack) =>
         terminal.out(
           table([
             ["ID", "TYPE", "FROM", "STATUS", "UPDATED"],
-            ...rows.map((row) => [row.id, row.type, row.origin, row.status, row.updatedAt ?? ""])
+            ...rows.map((row) => [
+              row.id,
+              row.type,
+              row.variable === undefined
+                ? row.overriddenBy === undefined
+                  ? row.origin
+                  : "store (unused)"
+                : `environment (${row.variable})`,
+              row.status,
+              row.updatedAt ?? ""
+            ])
           ])
         )
+        for (const row of rows) {
+          if (row.overriddenBy !== undefined) {
+            terminal.out(
+              `"${row.id}" is both in the environment and in the store: runs use ` +
+                `${row.overriddenBy}, the environment comes first.`
+            )
+          }
+        }
       }).pipe(reportFailure(terminal))
   ).pipe(
     Command.withDescription(
-      "List the credentials of the store and of the environment, and whether each is " +
-        "connected; never their values."
+      "List the credentials of the store and of the environment (RPA_CREDENTIAL_<ID>), " +
+        "whether each is ready, and which one runs use when an id is in both; never their values."
     )
   )
+
+/** A line of `credentials list`: never a value. */
+interface ListRow {
+  readonly id: string
+  readonly type: string
+  readonly origin: "store" | "environment"
+  /** The environment variable of an environment credential. */
+  readonly variable?: string | undefined
+  readonly updatedAt?: string | undefined
+  /** Whether a run can use it as it is. */
+  readonly ready: boolean
+  /** In words: `ready`, `connected`, `not connected: ...`, `invalid: ...`. */
+  readonly status: string
+  /** A store credential that runs do not use: the environment variable that comes first. */
+  readonly overriddenBy?: string | undefined
+}
 
 const removeCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: LoadPack) =>
   Command.make("remove", { id }, (options) =>
@@ -391,7 +464,12 @@ const testCommand = (terminal: Terminal, secrets: SecretRegistry, loadPack: Load
   Command.make("test", { id }, (options) =>
     Effect.gen(function* () {
       const source = yield* machineCredentials(process.env)
-      const stored = yield* storedCredential(source, options.id)
+      const fromEnvironment = yield* makeEnvCredentialSource(process.env)
+        .get(options.id)
+        .pipe(Effect.mapError(failure(2)))
+      const stored = Option.isSome(fromEnvironment)
+        ? fromEnvironment.value
+        : yield* storedCredential(source, options.id)
       const resolved = yield* decoded(stored, yield* loadPack, secrets)
       const result = yield* testCredential(resolved.credentialType, resolved.credential).pipe(
         Effect.provideService(CredentialSource, source),
@@ -566,26 +644,116 @@ const typedValue = (field: FieldInfo, text: string): Effect.Effect<unknown, Comm
 // ---------------------------------------------------------------------------------------
 // Status, browser and device prompts
 
-/** Whether a credential is ready, in words, from its fields (never showing them). */
+/**
+ * Whether a credential can be used as it is, and its state in words, from its fields
+ * (never showing them): what is wrong with an invalid one, and for OAuth2 whether it is
+ * connected. Empty when the pack's credential types could not be loaded.
+ */
 const statusOf = (
-  id: string,
-  typeName: string,
-  fields: Readonly<Record<string, unknown>>,
-  registry: Option.Option<Registry>
-): string => {
-  const type = Option.flatMap(registry, (r) => Either.getRight(r.credentialType(typeName)))
-  if (Option.isNone(type)) return ""
-  if (!isOAuth2CredentialType(type.value)) return "ready"
-  if (!isUserGrant(grantOf(type.value.preset, fields as OAuth2Fields))) return "gets its own tokens"
-  const tokens = tokenSetFromFields(fields)
-  if (Option.isNone(tokens)) return `not connected: run \`credentials login ${id}\``
-  const { expiresAt, refreshToken } = tokens.value
-  if (refreshToken !== undefined) return "connected"
-  if (expiresAt !== undefined && expiresAt <= Date.now())
-    return `expired: run \`credentials login ${id}\``
-  return expiresAt === undefined
-    ? "connected"
-    : `connected until ${new Date(expiresAt).toISOString()}`
+  stored: StoredCredential,
+  registry: Option.Option<Registry>,
+  now: number
+): { readonly ready: boolean; readonly status: string } => {
+  if (Option.isNone(registry)) return { ready: false, status: "" }
+  const type = registry.value.credentialType(stored.type)
+  if (Either.isLeft(type)) return { ready: false, status: `invalid: ${type.left.message}` }
+  const fields = Schema.decodeUnknownEither(type.right.fields, { errors: "all" })(stored.fields)
+  if (Either.isLeft(fields))
+    return { ready: false, status: `invalid: ${fieldProblems(fields.left)}` }
+  const resolved: ResolvedCredential = {
+    id: stored.id,
+    origin: stored.origin,
+    credentialType: type.right,
+    credential: { id: stored.id, type: stored.type, fields: fields.right }
+  }
+  const problem = findCredentialProblem(resolved, now)
+  if (Option.isSome(problem)) {
+    return { ready: false, status: problemStatus(stored, problem.value) }
+  }
+  if (!isOAuth2CredentialType(type.right)) return { ready: true, status: "ready" }
+  const oauth2 = fields.right as OAuth2Fields
+  if (!isUserGrant(grantOf(type.right.preset, oauth2))) {
+    return { ready: true, status: "gets its own tokens" }
+  }
+  const tokens = Option.getOrUndefined(tokenSetFromFields(oauth2))
+  const expiresAt = tokens?.refreshToken === undefined ? tokens?.expiresAt : undefined
+  return {
+    ready: true,
+    status:
+      expiresAt === undefined ? "connected" : `connected until ${new Date(expiresAt).toISOString()}`
+  }
+}
+
+const problemStatus = (stored: StoredCredential, problem: CredentialProblem): string => {
+  const fix =
+    stored.origin === "environment"
+      ? `update ${credentialVariable(stored.id)}`
+      : `run \`credentials login ${stored.id}\``
+  switch (problem._tag) {
+    case "Setup":
+      return `invalid: ${problem.detail}`
+    case "NotConnected":
+      return `not connected: ${fix}`
+    case "Expired":
+      return `expired: ${fix}`
+  }
+}
+
+/**
+ * The credentials of `RPA_CREDENTIAL_<ID>` variables, each under the id a flow names it
+ * by (a store credential's id when one maps to the variable, else the variable's suffix in
+ * lower case), with what is wrong with an invalid one; never a value.
+ */
+const environmentRows = (
+  env: Readonly<Record<string, string | undefined>>,
+  storeIds: ReadonlyArray<string>,
+  registry: Option.Option<Registry>,
+  now: number
+): Effect.Effect<ReadonlyArray<ListRow & { readonly variable: string }>> => {
+  const source = makeEnvCredentialSource(env)
+  const variables = Object.entries(env).flatMap(([name, value]) =>
+    name.startsWith(credentialVariablePrefix) &&
+    name.length > credentialVariablePrefix.length &&
+    value !== undefined &&
+    value.trim() !== ""
+      ? [name]
+      : []
+  )
+  return Effect.forEach(variables.sort(), (variable) => {
+    const id =
+      storeIds.find((storeId) => credentialVariable(storeId) === variable) ??
+      variable.slice(credentialVariablePrefix.length).toLowerCase()
+    const row = { id, origin: "environment" as const, variable }
+    if (credentialVariable(id) !== variable) {
+      return Effect.succeed({
+        ...row,
+        type: "",
+        ready: false,
+        status:
+          `not used: runs read "${id}" from ${credentialVariable(id)} (the id upper-cased, ` +
+          "other characters _)"
+      })
+    }
+    return Effect.match(source.get(id), {
+      onFailure: (error) => ({
+        ...row,
+        type: "",
+        ready: false,
+        status: `invalid: ${environmentProblem(error.message, variable)}`
+      }),
+      onSuccess: (found) =>
+        Option.match(found, {
+          onNone: () => ({ ...row, type: "", ready: false, status: "" }),
+          onSome: (stored) => ({ ...row, type: stored.type, ...statusOf(stored, registry, now) })
+        })
+    })
+  })
+}
+
+/** An environment credential's problem without the sentence that repeats its variable. */
+const environmentProblem = (message: string, variable: string): string => {
+  const problem = /^The credential "[^"]*" in \S+ (.*?)\. Set /.exec(message)?.[1]
+  return problem ?? message.replace(` Set ${variable} to`, " Set it to")
 }
 
 const needsLogin = (resolved: ResolvedCredential): boolean =>
@@ -668,17 +836,19 @@ const reportFailure =
       })
     )
 
+/** The machine's credential store; one that cannot be opened is exit 1, like every store failure. */
 const openStore: Effect.Effect<CredentialStore["Type"], CommandFailure> = Layer.build(
   layerCredentialStore
 ).pipe(
   Effect.map((context) => Context.get(context, CredentialStore)),
-  Effect.mapError(failure(2)),
+  Effect.mapError(failure(1)),
   Effect.scoped
 )
 
+/** A credential of the store: a store that cannot be read is exit 1, a missing id exit 2. */
 const storedCredential = (source: CredentialSource["Type"], id: string) =>
   source.get(id).pipe(
-    Effect.mapError(failure(2)),
+    Effect.mapError(failure(1)),
     Effect.flatMap(
       Option.match({
         onNone: () =>
@@ -704,6 +874,58 @@ const decoded = (stored: StoredCredential, registry: Registry, secrets: SecretRe
     onRight: (resolved) => Effect.succeed(resolved)
   })
 
+/** Fails (exit 2) when the text is not a credential id, saying what an id may hold. */
+const validId = (id: string): Effect.Effect<void, CommandFailure> =>
+  isCredentialId(id)
+    ? Effect.void
+    : Effect.fail(
+        new CommandFailure({
+          message: `Invalid credential id ${JSON.stringify(id)}: ${credentialIdRule}.`,
+          code: 2
+        })
+      )
+
+/**
+ * A credential about to be saved, checked: every field is one its type has, the fields
+ * decode, and an OAuth2 credential can reach its authorization server. Fails (exit 2)
+ * with every problem at once, naming fields, never showing values.
+ */
+const checkedNewCredential = (
+  stored: StoredCredential,
+  type: AnyCredentialType,
+  described: ReadonlyArray<FieldInfo>,
+  registry: Registry,
+  secrets: SecretRegistry
+): Effect.Effect<ResolvedCredential, CommandFailure> => {
+  const known = described.map((field) => field.name)
+  const unknown =
+    known.length === 0 ? [] : Object.keys(stored.fields).filter((name) => !known.includes(name))
+  const problems: Array<string> = []
+  if (unknown.length > 0) {
+    problems.push(
+      `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `"${n}"`).join(", ")} ` +
+        `("${type.type}" has the fields ${known.join(", ")})`
+    )
+  }
+  const fields = Schema.decodeUnknownEither(type.fields, { errors: "all" })(stored.fields)
+  if (Either.isLeft(fields)) problems.push(fieldProblems(fields.left))
+  const resolved = problems.length === 0 ? decodeCredential(stored, registry, secrets) : undefined
+  if (resolved !== undefined && Either.isLeft(resolved)) problems.push(resolved.left)
+  if (resolved !== undefined && Either.isRight(resolved) && isOAuth2CredentialType(type)) {
+    const setup = oauth2SetupProblem(type, resolved.right.credential)
+    if (setup !== undefined) problems.push(setup)
+  }
+  return resolved !== undefined && Either.isRight(resolved) && problems.length === 0
+    ? Effect.succeed(resolved.right)
+    : Effect.fail(
+        new CommandFailure({
+          message:
+            `Credential "${stored.id}" (${type.type}) was not saved: ` + `${problems.join("; ")}.`,
+          code: 2
+        })
+      )
+}
+
 const oauth2Credential = (resolved: ResolvedCredential): Credential<OAuth2Fields> =>
   resolved.credential as Credential<OAuth2Fields>
 
@@ -721,23 +943,6 @@ const readStdinFields: Effect.Effect<Record<string, unknown>, CommandFailure> = 
     () => new CommandFailure({ message: "stdin is not a JSON object of fields.", code: 2 })
   )
 )
-
-/** Credentials set in `RPA_CREDENTIAL_<ID>` variables: variable and type, never values. */
-const environmentCredentials = () =>
-  Object.entries(process.env)
-    .filter(([name, value]) => name.startsWith(credentialVariablePrefix) && value !== undefined)
-    .map(([name, value]) => {
-      const type = Either.getOrUndefined(
-        Either.try(() => (JSON.parse(value ?? "") as { type?: unknown }).type)
-      )
-      return {
-        id: name,
-        type: typeof type === "string" ? type : "(not valid JSON)",
-        origin: "environment",
-        updatedAt: undefined,
-        status: ""
-      }
-    })
 
 const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths =

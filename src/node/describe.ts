@@ -20,7 +20,7 @@ import type { Registry, RegistryError } from "./registry.js"
 /** How to print: aligned text for a terminal, or JSON for scripts. */
 export type DescribeFormat = "text" | "json"
 
-/** One top-level field of a node's input or output. */
+/** One field of a node's input or output, with the fields nested in it. */
 export interface FieldDescription {
   readonly name: string
   /** A short type, for example `string`, `"GET" | "POST"`, `array<string>` or `FileRef`. */
@@ -33,6 +33,20 @@ export interface FieldDescription {
   readonly secret: boolean
   /** For a schema with several shapes: the titles of the shapes that have this field. */
   readonly variants?: ReadonlyArray<string> | undefined
+  /** The fields of an object value (`pagination.style`). */
+  readonly fields?: ReadonlyArray<FieldDescription> | undefined
+  /** The fields of each item of a list of objects (`rows[].name`). */
+  readonly itemFields?: ReadonlyArray<FieldDescription> | undefined
+  /** For a value of several kinds, at least one an object: each kind, with its fields. */
+  readonly alternatives?: ReadonlyArray<FieldAlternative> | undefined
+}
+
+/** One kind of value a field takes (`retry`: an object with `maxAttempts`, or `false`). */
+export interface FieldAlternative {
+  /** Its title, else its type. */
+  readonly label: string
+  readonly type: string
+  readonly fields?: ReadonlyArray<FieldDescription> | undefined
 }
 
 /** A node version, described: its palette entry, credentials and fields. */
@@ -54,8 +68,9 @@ export interface NodeDescription {
 
 /**
  * Describes a node: title, `type@version`, category, description, credentials, and its
- * input and output fields (name, type, required, default, description). JSON output also
- * carries the full input and output JSON Schemas. Fails when a schema has no JSON form.
+ * input and output fields (name, type, required, default, description), nested fields
+ * included (`pagination.style`, `rows[].name`, each alternative of `retry`). JSON output
+ * also carries the full input and output JSON Schemas. Fails when a schema has no JSON form.
  */
 export const describeNode = (
   node: NodeDefinition,
@@ -124,7 +139,8 @@ export const nodeDescription = (
   })
 
 /**
- * The top-level fields of an object schema. For a union of objects (a node whose output
+ * The fields of an object schema, each with the fields nested in it (see
+ * {@link FieldDescription}). For a union of objects (a node whose output
  * has several shapes) the fields of every shape are listed once; a field is required
  * when every shape requires it, and `variants` names the shapes that have it when not
  * all do. A schema that is not an object has no fields.
@@ -142,15 +158,8 @@ export const schemaFields = (schema: JsonSchemaDocument): ReadonlyArray<FieldDes
         fields.set(name, { ...seen, required: seen.required && required.includes(name) })
         continue
       }
-      const field = resolveRef(schema, asRecord(value))
       fields.set(name, {
-        name,
-        type: typeLabel(schema, asRecord(value)),
-        required: required.includes(name),
-        title: stringOf(field.title),
-        description: stringOf(field.description),
-        ...("default" in field ? { default: field.default } : {}),
-        secret: field.writeOnly === true,
+        ...describeField(schema, name, asRecord(value), required.includes(name), 0),
         in: [variantTitle]
       })
     }
@@ -163,6 +172,75 @@ export const schemaFields = (schema: JsonSchemaDocument): ReadonlyArray<FieldDes
 }
 
 // ---------------------------------------------------------------------------------------
+
+/** How deep nested fields are listed; deeper ones show only their type. */
+const maxNesting = 4
+
+/** One field, with the fields nested in its object, list items or alternatives. */
+const describeField = (
+  document: JsonSchemaDocument,
+  name: string,
+  raw: JsonObject,
+  required: boolean,
+  depth: number
+): FieldDescription => {
+  const field = resolveRef(document, raw)
+  return {
+    name,
+    type: typeLabel(document, raw),
+    required,
+    title: stringOf(field.title),
+    description: stringOf(field.description),
+    ...("default" in field ? { default: field.default } : {}),
+    secret: field.writeOnly === true,
+    ...(depth < maxNesting ? nestedFields(document, field, depth + 1) : {})
+  }
+}
+
+/** The nested fields of a field's schema: of its object, its list's items, or its kinds. */
+const nestedFields = (
+  document: JsonSchemaDocument,
+  schema: JsonObject,
+  depth: number
+): Pick<FieldDescription, "fields" | "itemFields" | "alternatives"> => {
+  const own = objectFields(document, schema, depth)
+  if (own !== undefined) return { fields: own }
+  if (schema.type === "array") {
+    const items = objectFields(document, resolveRef(document, asRecord(schema.items)), depth)
+    return items === undefined ? {} : { itemFields: items }
+  }
+  const members = schema.anyOf ?? schema.oneOf
+  if (!Array.isArray(members)) return {}
+  const alternatives = members.map((member): FieldAlternative => {
+    const raw = asRecord(member)
+    const resolved = resolveRef(document, raw)
+    const type = typeLabel(document, raw)
+    const fields = objectFields(document, resolved, depth)
+    const title = stringOf(resolved.title)
+    return {
+      label: title === undefined ? type : `${title} (${type})`,
+      type,
+      ...(fields === undefined ? {} : { fields })
+    }
+  })
+  return alternatives.some((alternative) => alternative.fields !== undefined)
+    ? { alternatives }
+    : {}
+}
+
+/** The fields of an object schema with named properties; undefined for anything else. */
+const objectFields = (
+  document: JsonSchemaDocument,
+  schema: JsonObject,
+  depth: number
+): ReadonlyArray<FieldDescription> | undefined => {
+  const properties = Object.entries(asRecord(schema.properties))
+  if (schema.type !== "object" || properties.length === 0) return undefined
+  const required = Array.isArray(schema.required) ? schema.required : []
+  return properties.map(([name, value]) =>
+    describeField(document, name, asRecord(value), required.includes(name), depth)
+  )
+}
 
 const describeText = (node: NodeDescription): string => {
   const lines = [
@@ -183,19 +261,37 @@ const describeText = (node: NodeDescription): string => {
   return `${lines.join("\n")}\n`
 }
 
-const fieldsText = (fields: ReadonlyArray<FieldDescription>): Array<string> => {
-  if (fields.length === 0) return ["  (none)"]
-  return fields.flatMap((field) => {
-    const facts = [
-      field.type,
-      field.required ? "required" : "optional",
-      ...(field.secret ? ["secret"] : []),
-      ...(field.variants === undefined ? [] : [`in ${field.variants.join(", ")}`]),
-      ...("default" in field ? [`default ${JSON.stringify(field.default)}`] : [])
-    ]
-    const text = [field.title, field.description].filter((t) => t !== undefined).join(": ")
-    return [`  ${field.name} (${facts.join(", ")})`, ...(text === "" ? [] : [`      ${text}`])]
-  })
+const fieldsText = (fields: ReadonlyArray<FieldDescription>): Array<string> =>
+  fields.length === 0 ? ["  (none)"] : fields.flatMap((field) => fieldText(field, "", 1))
+
+/**
+ * A field's lines: its path (`pagination.style`), facts and description, then the
+ * fields nested in it one level further in; each alternative of a field of several kinds
+ * is labelled (`retry, option 1: object`).
+ */
+const fieldText = (field: FieldDescription, parent: string, level: number): Array<string> => {
+  const indent = "  ".repeat(level)
+  const path = `${parent}${field.name}`
+  const facts = [
+    field.type,
+    field.required ? "required" : "optional",
+    ...(field.secret ? ["secret"] : []),
+    ...(field.variants === undefined ? [] : [`in ${field.variants.join(", ")}`]),
+    ...("default" in field ? [`default ${JSON.stringify(field.default)}`] : [])
+  ]
+  const text = [field.title, field.description].filter((t) => t !== undefined).join(": ")
+  const nested = (fields: ReadonlyArray<FieldDescription>, prefix: string, deeper: number) =>
+    fields.flatMap((inner) => fieldText(inner, prefix, deeper))
+  return [
+    `${indent}${path} (${facts.join(", ")})`,
+    ...(text === "" ? [] : [`${indent}    ${text}`]),
+    ...nested(field.fields ?? [], `${path}.`, level + 1),
+    ...nested(field.itemFields ?? [], `${path}[].`, level + 1),
+    ...(field.alternatives ?? []).flatMap((alternative, index) => [
+      `${indent}  ${path}, option ${index + 1}: ${alternative.label}`,
+      ...nested(alternative.fields ?? [], `${path}.`, level + 2)
+    ])
+  ]
 }
 
 const credentialsText = (credentials: NodeDescription["credentials"]): string => {

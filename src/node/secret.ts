@@ -11,7 +11,11 @@ import { Schema } from "effect"
  * value is refused, since it would send an empty `Authorization` header.
  */
 export const Secret = Schema.Redacted(
-  Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
+  Schema.String.pipe(
+    Schema.filter((value) => value.length > 0 || "must not be empty", {
+      jsonSchema: { minLength: 1 }
+    })
+  )
 ).annotations({
   jsonSchema: { type: "string", format: "password", writeOnly: true, minLength: 1 }
 })

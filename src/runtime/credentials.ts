@@ -7,11 +7,24 @@
  *
  * @module
  */
+import type { ParseResult } from "effect"
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import type { StoredCredential } from "../auth/credentialSource.js"
 import { CredentialError, CredentialSource } from "../auth/credentialSource.js"
 import { CredentialStore, layerCredentialStore } from "../auth/credentialStore.js"
 import { credentialVariable, makeEnvCredentialSource } from "../auth/envCredentials.js"
+import {
+  grantOf,
+  isOAuth2CredentialType,
+  isUserGrant,
+  type OAuth2CredentialType,
+  type OAuth2Fields,
+  oauth2ClientOf
+} from "../auth/oauth2CredentialType.js"
+import { configurationError } from "../auth/oauth2Errors.js"
+import { presetServer, type ServerConfig } from "../auth/oauth2Preset.js"
+import { parseServiceAccountKey } from "../auth/serviceAccount.js"
+import { tokenSetFromFields } from "../auth/tokenSet.js"
 import type { Authenticator } from "../http/authenticator.js"
 import type { AuthenticationError, FieldIssue } from "../http/errors.js"
 import type { Credential } from "../node/credentialType.js"
@@ -130,14 +143,9 @@ export const decodeCredential = (
     stored.fields
   )
   if (Either.isLeft(fields)) {
-    const problems = fieldIssues(fields.left.issue, { showValues: false })
-      .map((issue) =>
-        issue.path === "" ? issue.message : `field "${issue.path}" ${issue.message}`
-      )
-      .join("; ")
     return Either.left(
       `credential "${stored.id}" (${describeOrigin(stored)}) is not a valid ` +
-        `"${stored.type}" credential: ${problems}`
+        `"${stored.type}" credential: ${fieldProblems(fields.left)}`
     )
   }
   secrets.registerRedacted(fields.right)
@@ -147,6 +155,185 @@ export const decodeCredential = (
     credentialType: credentialType.right,
     credential: { id: stored.id, type: stored.type, fields: fields.right }
   })
+}
+
+/**
+ * What is wrong with a credential's fields, in words that name each field and never show
+ * a value: `field "token" is missing; field "region" expected "eu" or "us"`.
+ */
+export const fieldProblems = (error: { readonly issue: ParseResult.ParseIssue }): string =>
+  fieldIssues(error.issue, { showValues: false })
+    .map((issue) => (issue.path === "" ? issue.message : `field "${issue.path}" ${issue.message}`))
+    .join("; ")
+
+/**
+ * What keeps a credential whose fields are valid from working (see
+ * {@link findCredentialProblem}): its setup (the authorization server, the client, a
+ * service account key), a user's grant never connected, or an access token that expired
+ * (or expires within the refresh margin) with no refresh token to renew it.
+ */
+export type CredentialProblem =
+  | { readonly _tag: "Setup"; readonly detail: string }
+  | { readonly _tag: "NotConnected" }
+  | { readonly _tag: "Expired"; readonly expiresAt: number; readonly past: boolean }
+
+/**
+ * What keeps a credential whose fields are valid from working; none when nothing does.
+ * Only OAuth2 credentials can be in that state:
+ *
+ * - their authorization server is unknown or unusable: no issuer nor token endpoint,
+ *   plain `http://` that is not a loopback issuer marked insecure, a field a preset's
+ *   endpoints need, no client id; a service account without a readable key file
+ *   ({@link oauth2SetupProblem});
+ * - a user's grant (browser or device sign-in) that was never connected (no access token
+ *   and no refresh token), or whose access token expired (or expires within the refresh
+ *   margin the token manager keeps) with no refresh token to renew it.
+ *
+ * Client-credentials and JWT-bearer grants get their own tokens and need no sign-in.
+ * Sandbox credentials are never reported. `now` is the current time in milliseconds.
+ */
+export const findCredentialProblem = (
+  resolved: ResolvedCredential,
+  now: number
+): Option.Option<CredentialProblem> => {
+  const type = resolved.credentialType
+  if (resolved.origin === "sandbox" || !isOAuth2CredentialType(type)) return Option.none()
+  const fields = resolved.credential.fields as OAuth2Fields
+  const setup = oauth2SetupProblem(type, resolved.credential)
+  if (setup !== undefined) return Option.some({ _tag: "Setup", detail: setup })
+  if (!isUserGrant(grantOf(type.preset, fields))) return Option.none()
+  const tokens = tokenSetFromFields(fields)
+  if (Option.isNone(tokens)) {
+    return fields.refreshToken === undefined ? Option.some({ _tag: "NotConnected" }) : Option.none()
+  }
+  const { expiresAt, refreshToken } = tokens.value
+  const margin = type.preset.refreshSkewMs ?? defaultRefreshSkewMs
+  return refreshToken !== undefined || expiresAt === undefined || now < expiresAt - margin
+    ? Option.none()
+    : Option.some({ _tag: "Expired", expiresAt, past: expiresAt <= now })
+}
+
+/**
+ * {@link findCredentialProblem} as the message a run reports: what is wrong, where the
+ * credential came from, and the fix (`rpa-integrations credentials login <id>`, or the
+ * fields to set and where).
+ */
+export const credentialProblem = (
+  resolved: ResolvedCredential,
+  now: number
+): Option.Option<string> =>
+  Option.map(findCredentialProblem(resolved, now), (problem) => {
+    const { id } = resolved
+    const credential = `credential "${id}" (${describeOrigin(resolved)})`
+    const fromEnvironment = resolved.origin === "environment"
+    const login = `\`rpa-integrations credentials login ${id}\``
+    const connect = (again: string) =>
+      fromEnvironment
+        ? `set ${credentialVariable(id)} to a connected credential (with "accessToken" and ` +
+          `"refreshToken"), or unset it and connect the credential in the store with ${login}`
+        : `connect it${again} with ${login}`
+    switch (problem._tag) {
+      case "Setup": {
+        const fix = fromEnvironment
+          ? `fix the JSON in ${credentialVariable(id)}`
+          : `fix its fields with \`rpa-integrations credentials add ${id} --type ` +
+            `${resolved.credentialType.type} --field name=value ...\` (it replaces the credential)`
+        return `${credential} cannot be used: ${problem.detail}; ${fix}`
+      }
+      case "NotConnected":
+        return (
+          `${credential} is not connected yet: it holds no access token and no refresh ` +
+          `token; ${connect("")}`
+        )
+      case "Expired": {
+        const when = new Date(problem.expiresAt).toISOString()
+        return (
+          `the access token of ${credential} ` +
+          `${problem.past ? `expired at ${when}` : `expires at ${when}, too soon to use`}, ` +
+          `and there is no refresh token to renew it; ${connect(" again")}`
+        )
+      }
+    }
+  })
+
+/**
+ * What keeps an OAuth2 credential from reaching its authorization server, as a sentence
+ * without the fix; undefined when nothing does. Checked when a credential is added and
+ * before a run: no issuer nor token endpoint, plain `http://` that is not a loopback
+ * issuer marked insecure, a field the preset's endpoints need, no client id, and for a
+ * service account a missing or unreadable key file.
+ */
+export const oauth2SetupProblem = (
+  type: OAuth2CredentialType,
+  credential: Credential
+): string | undefined => {
+  const fields = credential.fields as OAuth2Fields
+  const server = presetServer(type.preset, fields)
+  if (server.tokenEndpoint === undefined && server.issuer === undefined) {
+    return (
+      'it names neither an issuer nor a token endpoint: set the field "issuer" (the endpoints ' +
+      'are read from its metadata) or "tokenEndpoint"'
+    )
+  }
+  const transport = plainHttpProblem(type, server)
+  if (transport !== undefined) return transport
+  const client = oauth2ClientOf(type.preset, credential as Credential<OAuth2Fields>)
+  if (Either.isLeft(client)) return withoutFix(credential.id, client.left.message)
+  if (grantOf(type.preset, fields) !== "jwt_bearer") return undefined
+  if (fields.serviceAccountKey === undefined) {
+    return 'it uses a service account but has no key: set the field "serviceAccountKey" to the whole JSON key file'
+  }
+  const key = parseServiceAccountKey(credential.id, fields.serviceAccountKey)
+  return Either.isLeft(key) ? withoutFix(credential.id, key.left.message) : undefined
+}
+
+/**
+ * For a type whose credentials name their own server (with the "insecureLoopbackIssuer"
+ * field, as `oauth2.generic`): an address that is not https://, said with the field to
+ * set. Other types fall to the authorization server's own check.
+ */
+const plainHttpProblem = (type: OAuth2CredentialType, server: ServerConfig): string | undefined => {
+  if (type.preset.fields === undefined || !("insecureLoopbackIssuer" in type.preset.fields)) {
+    return undefined
+  }
+  const plain = [
+    server.issuer,
+    server.authorizationEndpoint,
+    server.tokenEndpoint,
+    server.deviceAuthorizationEndpoint,
+    server.revocationEndpoint,
+    server.userinfoEndpoint
+  ].filter((url) => url !== undefined && url !== "" && URL.parse(url)?.protocol !== "https:")
+  const remote = plain.filter((url) => !isLoopbackUrl(url ?? ""))
+  if (remote.length > 0) {
+    return (
+      `${remote.join(", ")} is not an https:// address: only an authorization server on ` +
+      '127.0.0.1, ::1 or localhost may use http:// (with the field "insecureLoopbackIssuer" ' +
+      "set to true, for tests and local development); give its https:// address"
+    )
+  }
+  if (plain.length > 0 && server.insecureLoopbackIssuer !== true) {
+    return (
+      `${plain.join(", ")} uses plain http://: give its https:// address, or, for tests and ` +
+      'local development only, set the field "insecureLoopbackIssuer" to true'
+    )
+  }
+  return undefined
+}
+
+const isLoopbackUrl = (url: string): boolean => {
+  const host = URL.parse(url)?.hostname
+  return host === "127.0.0.1" || host === "[::1]" || host === "localhost"
+}
+
+/** The token manager's default: a token is renewed this long before it expires. */
+const defaultRefreshSkewMs = 60_000
+
+/** A configuration error's message without its closing advice (the caller gives its own). */
+const withoutFix = (id: string, message: string): string => {
+  const advice = configurationError(id, "").message
+  const text = message.endsWith(advice) ? message.slice(0, -advice.length) : message
+  return text.trim().replace(/\.$/, "")
 }
 
 /**
@@ -226,7 +413,8 @@ const missingMessage = (id: string, node: NodeDefinition, sandbox: boolean): str
   )
 }
 
-const describeOrigin = (stored: StoredCredential): string => {
+/** Where a credential came from, for messages: `from RPA_CREDENTIAL_GH`. */
+export const describeOrigin = (stored: Pick<StoredCredential, "id" | "origin">): string => {
   switch (stored.origin) {
     case "environment":
       return `from ${credentialVariable(stored.id)}`

@@ -28,6 +28,27 @@ const Name = (what: string) =>
     })
   )
 
+/**
+ * What a credential id may hold: letters, digits, ".", "_" and "-". Ids name credentials
+ * in flows, in the credential store and (upper-cased) in `RPA_CREDENTIAL_<ID>` variables.
+ */
+export const credentialIdPattern = /^[A-Za-z0-9._-]+$/
+
+/** What a credential id may hold, in words. */
+export const credentialIdRule =
+  'a credential id is made of letters, digits, ".", "_" and "-", for example "gh" or "google-work"'
+
+/** Whether a text is a credential id (see {@link credentialIdPattern}). */
+export const isCredentialId = (id: string): boolean => credentialIdPattern.test(id)
+
+/** A credential id, as a step's `credential` names it. */
+export const CredentialId = Schema.String.pipe(
+  Schema.filter(isCredentialId, {
+    message: (issue) =>
+      `${issue.actual === "" ? "is empty" : "is not a credential id"}; ${credentialIdRule}`
+  })
+)
+
 /** A declared flow input: a value the operator may pass with `--input name=value`. */
 export const FlowInput = Schema.Struct({
   default: Schema.optional(Schema.Unknown),
@@ -52,9 +73,7 @@ export const FlowStep = Schema.Struct({
         `must be a node type such as "http.request", optionally pinned to a version: "http.request@1"`
     })
   ),
-  credential: Schema.optional(
-    Schema.NonEmptyString.annotations({ message: () => 'must be a credential id such as "gh"' })
-  ),
+  credential: Schema.optional(CredentialId),
   input: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     default: () => ({})
   }),
@@ -103,27 +122,80 @@ export type FlowFile = typeof Flow.Encoded
  * template reads a declared input or an earlier step. Fails with a {@link FlowError} that
  * lists every problem with its path (`steps[1].node`).
  */
-export const parseFlow = (json: unknown, source = "The flow"): Effect.Effect<Flow, FlowError> => {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+export const parseFlow = (json: unknown, source = "The flow"): Effect.Effect<Flow, FlowError> =>
+  Effect.flatMap(parseFlowDraft(json, source), (draft) =>
+    draft.issues.length === 0
+      ? Effect.succeed(draft.flow)
+      : Effect.fail(invalidFlow(draft.source, draft.issues))
+  )
+
+/** Reads a flow file and parses it with {@link parseFlow}. */
+export const loadFlow = (path: string): Effect.Effect<Flow, FlowError> =>
+  Effect.flatMap(readFlowFile(path), (json) => parseFlow(json, `The flow file ${path}`))
+
+/**
+ * A flow read as far as its steps: the flow, and the problems found in it. When only
+ * top-level fields are wrong (a missing `name`, an unknown field, the `version`), the
+ * steps still decode, so the run's other checks can report their problems in the same
+ * answer; the flow then carries stand-ins for the wrong fields and must not run.
+ */
+export interface FlowDraft {
+  readonly flow: Flow
+  /** Every problem found; the flow runs only when there is none. */
+  readonly issues: ReadonlyArray<FieldIssue>
+  /** How messages name the flow: "The flow file flows/digest.json". */
+  readonly source: string
+}
+
+/**
+ * Decodes a flow like {@link parseFlow}, but succeeds with the problems when only its
+ * top-level fields are wrong and its inputs and steps decode. Fails when the structure is
+ * too broken to find the steps.
+ */
+export const parseFlowDraft = (
+  json: unknown,
+  source = "The flow"
+): Effect.Effect<FlowDraft, FlowError> => {
+  if (!isRecord(json)) {
     return Effect.fail(
       flowError(`${source} is invalid.`, [
         { path: "", message: 'a flow file is a JSON object with "version", "name" and "steps"' }
       ])
     )
   }
-  const decoded = Schema.decodeUnknownEither(Flow, { errors: "all", onExcessProperty: "error" })(
-    json
-  )
-  const issues = Either.isLeft(decoded)
-    ? fieldIssues(decoded.left.issue, { showValues: true })
-    : checkFlow(decoded.right)
-  return Either.isRight(decoded) && issues.length === 0
-    ? Effect.succeed(decoded.right)
-    : Effect.fail(flowError(`${source} is invalid; fix these and run again:`, issues))
+  const decoded = decodeFlow(json)
+  if (Either.isRight(decoded)) {
+    return Effect.succeed({ flow: decoded.right, issues: checkFlow(decoded.right), source })
+  }
+  const issues = fieldIssues(decoded.left.issue, { showValues: true })
+  const steps = decodeFlow(withStandIns(json))
+  return Either.isRight(steps)
+    ? Effect.succeed({ flow: steps.right, issues: [...issues, ...checkFlow(steps.right)], source })
+    : Effect.fail(invalidFlow(source, issues))
 }
 
-/** Reads a flow file and parses it with {@link parseFlow}. */
-export const loadFlow = (path: string): Effect.Effect<Flow, FlowError> =>
+/** Reads a flow file and parses it with {@link parseFlowDraft}. */
+export const loadFlowDraft = (path: string): Effect.Effect<FlowDraft, FlowError> =>
+  Effect.flatMap(readFlowFile(path), (json) => parseFlowDraft(json, `The flow file ${path}`))
+
+/** The flow error of a flow with problems. */
+export const invalidFlow = (source: string, issues: ReadonlyArray<FieldIssue>): FlowError =>
+  flowError(`${source} is invalid; fix these and run again:`, issues)
+
+const decodeFlow = Schema.decodeUnknownEither(Flow, { errors: "all", onExcessProperty: "error" })
+
+/**
+ * The flow with valid stand-ins for its top-level fields and without unknown ones: only
+ * `inputs` and `steps` are kept as written.
+ */
+const withStandIns = (json: Readonly<Record<string, unknown>>): Record<string, unknown> => ({
+  version: 1,
+  name: typeof json.name === "string" && json.name !== "" ? json.name : "(unnamed)",
+  ...(Object.hasOwn(json, "inputs") ? { inputs: json.inputs } : {}),
+  steps: json.steps
+})
+
+const readFlowFile = (path: string): Effect.Effect<unknown, FlowError> =>
   Effect.tryPromise({
     try: () => readFile(path, "utf8"),
     catch: (cause) =>
@@ -139,9 +211,11 @@ export const loadFlow = (path: string): Effect.Effect<Flow, FlowError> =>
             { path: "", message: cause instanceof Error ? cause.message : String(cause) }
           ])
       })
-    ),
-    Effect.flatMap((json) => parseFlow(json, `The flow file ${path}`))
+    )
   )
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
 
 const checkFlow = (flow: Flow): ReadonlyArray<FieldIssue> => {
   const issues: Array<FieldIssue> = []

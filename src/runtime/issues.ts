@@ -82,10 +82,12 @@ const wordIssues = (
     } else
       other.push(entry.message.replace(unexpectedPrefix, "is not a known field; known fields: "))
   }
+  // An optional field reports its value as "expected undefined" too; that alternative only
+  // matters when nothing says more (a value of the wrong type says what it should be).
+  const defined = expected.filter((e) => e !== "undefined")
+  if (defined.length === 0 && other.length > 0) return [...new Set(other)].join("; ")
   if (expected.length === 0) return [...new Set(other)].join("; ")
-  const wanted = [
-    ...new Set(expected.length > 1 ? expected.filter((e) => e !== "undefined") : expected)
-  ]
+  const wanted = [...new Set(defined.length > 0 ? defined : expected)]
   const got = showValues && actual !== undefined ? `, got ${actual}` : ""
   return [`expected ${wanted.join(" or ")}${got}`, ...new Set(other)].join("; ")
 }

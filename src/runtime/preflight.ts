@@ -2,7 +2,9 @@
  * Preflight: everything about a run that can be checked before anything is sent.
  *
  * Every node reference resolves, every credential a step names exists, has a type the
- * node accepts and valid fields, a node that needs a credential has one, the given flow
+ * node accepts and valid fields, and can work (an OAuth2 credential knows its
+ * authorization server and, for a user's grant, was connected; see
+ * `credentialProblem`), a node that needs a credential has one, the given flow
  * inputs are declared and the required ones present, and each step input matches its
  * node's schema as far as it is known before the run (fields filled from earlier steps
  * are checked when the step runs), and an OAuth2 credential whose granted scopes are
@@ -11,7 +13,7 @@
  *
  * @module
  */
-import { Effect, Either, Schema } from "effect"
+import { Clock, Effect, Either, Option, Schema } from "effect"
 import type { CredentialSource } from "../auth/credentialSource.js"
 import { credentialVariable } from "../auth/envCredentials.js"
 import {
@@ -24,8 +26,14 @@ import type { IntegrationDefinition } from "../node/defineIntegration.js"
 import type { NodeDefinition } from "../node/defineNode.js"
 import type { Registry } from "../node/registry.js"
 import type { ResolvedCredential } from "./credentials.js"
-import { credentialIssue, findStepCredential, stepCredential } from "./credentials.js"
-import type { Flow, FlowInput, FlowStep } from "./flow.js"
+import {
+  credentialIssue,
+  credentialProblem,
+  findStepCredential,
+  stepCredential
+} from "./credentials.js"
+import type { Flow, FlowDraft, FlowInput, FlowStep } from "./flow.js"
+import { invalidFlow } from "./flow.js"
 import type { FlowError } from "./flowError.js"
 import { flowError } from "./flowError.js"
 import { fieldIssues, isInside, joinPath } from "./issues.js"
@@ -108,6 +116,30 @@ export const preflight = (
     }
     return { flow, inputs, steps, integrations: [...new Set(steps.map((s) => s.integration))] }
   })
+
+/**
+ * Reports a flow draft's problems together with those the checks after it find: the
+ * checks run on the draft's flow, and when the draft has problems their result is never
+ * used, but their problems (unknown nodes, step inputs, credentials) join the draft's in
+ * one {@link FlowError}, except those at a place the draft already reports (a field whose
+ * template is wrong). A flow without problems passes through unchanged.
+ */
+export const withDraftIssues =
+  (draft: FlowDraft) =>
+  <A, R>(checks: Effect.Effect<A, FlowError, R>): Effect.Effect<A, FlowError, R> =>
+    draft.issues.length === 0
+      ? checks
+      : Effect.flatMap(Effect.either(checks), (checked) =>
+          Effect.fail(
+            invalidFlow(draft.source, [
+              ...draft.issues,
+              ...(Either.isLeft(checked) ? checked.left.issues : []).filter(
+                (issue) =>
+                  !draft.issues.some((seen) => seen.path !== "" && isInside(issue.path, seen.path))
+              )
+            ])
+          )
+        )
 
 /**
  * The values of the flow's inputs: the given ones (text read as the input's type), else
@@ -228,9 +260,15 @@ const resolveCredential = (
 ): Effect.Effect<Either.Either<ResolvedCredential, string>, never, CredentialSource | Secrets> =>
   Effect.gen(function* () {
     const secrets = yield* Secrets
+    const now = yield* Clock.currentTimeMillis
     const stored = yield* Effect.either(findStepCredential(id, node, registry, sandbox))
     return Either.flatMap(stored, (credential) =>
-      stepCredential(credential, node, registry, secrets)
+      Either.flatMap(stepCredential(credential, node, registry, secrets), (resolved) =>
+        Option.match(credentialProblem(resolved, now), {
+          onNone: () => Either.right(resolved),
+          onSome: Either.left
+        })
+      )
     )
   })
 

@@ -24,12 +24,12 @@ import { machineCredentials } from "./credentials.js"
 import type { RunObserver, RunResult } from "./executor.js"
 import { execute } from "./executor.js"
 import type { FlowFile } from "./flow.js"
-import { loadFlow, parseFlow } from "./flow.js"
+import { loadFlowDraft, parseFlowDraft } from "./flow.js"
 import type { FlowError } from "./flowError.js"
 import { flowErrorToJson } from "./flowError.js"
 import type { LogOptions } from "./logging.js"
 import { noLogs, runLogger } from "./logging.js"
-import { preflight } from "./preflight.js"
+import { preflight, withDraftIssues } from "./preflight.js"
 import { makeRunDirectory } from "./runDirectory.js"
 import type { SandboxRoutes } from "./sandbox.js"
 import { sandboxedKernel, startSandboxes } from "./sandbox.js"
@@ -126,17 +126,19 @@ const startedRun = (
   options: RunFlowOptions
 ): Effect.Effect<FinishedRun, FlowError, Secrets | Scope.Scope> =>
   Effect.gen(function* () {
-    const flow = typeof file === "string" ? yield* loadFlow(file) : yield* parseFlow(file)
-    const registry = yield* loadFlowRegistry(flow, options.integrations ?? packIntegrations)
+    const draft =
+      typeof file === "string" ? yield* loadFlowDraft(file) : yield* parseFlowDraft(file)
     const credentials =
       options.credentials ?? (yield* machineCredentials(options.env ?? process.env))
     const sandbox = options.sandbox === true
     const flowFile = typeof file === "string" ? file : undefined
-    const plan = yield* preflight(flow, registry, {
-      inputs: options.inputs,
-      sandbox,
-      flowFile
-    }).pipe(Effect.provideService(CredentialSource, credentials))
+    const plan = yield* loadFlowRegistry(draft.flow, options.integrations ?? packIntegrations).pipe(
+      Effect.flatMap((registry) =>
+        preflight(draft.flow, registry, { inputs: options.inputs, sandbox, flowFile })
+      ),
+      Effect.provideService(CredentialSource, credentials),
+      withDraftIssues(draft)
+    )
     const workspace = yield* makeRunDirectory(options.filesDir)
     const routes: SandboxRoutes = sandbox ? yield* startSandboxes(plan.integrations) : new Map()
     const kernel = yield* buildKernel(options.kernel ?? defaultKernel, routes, sandbox)

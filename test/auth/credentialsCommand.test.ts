@@ -199,7 +199,14 @@ describe("credentials command", () => {
       expect(listed.out).not.toContain("bearer-from-env-8d7c")
       const json = JSON.parse((yield* run(["list", "--json"])).out)
       expect(json).toEqual([
-        { id: "crm", type: "http.bearer", origin: "store", updatedAt: expect.any(String) }
+        {
+          id: "crm",
+          type: "http.bearer",
+          origin: "store",
+          updatedAt: expect.any(String),
+          ready: true,
+          status: "ready"
+        }
       ])
 
       const removed = yield* run(["remove", "crm"])

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
+import { defineNode } from "../../src/node/defineNode.js"
 import { describeNode, describeNodeRef, listNodes, schemaFields } from "../../src/node/describe.js"
 import { toJsonSchema } from "../../src/node/jsonSchema.js"
 import { makeRegistry } from "../../src/node/registry.js"
@@ -81,6 +82,93 @@ describe("describeNode", () => {
     )
     const unknown = describeNodeRef(registry, "fake.ech", "text")
     expect(Either.isLeft(unknown) && unknown.left.message).toContain('Did you mean "fake.echo"?')
+  })
+})
+
+/** A node whose input nests an object, a union with an object, and a list of objects. */
+const nested = defineNode({
+  type: "fake.nested",
+  version: 1,
+  title: "Nested",
+  description: "Takes nested settings.",
+  category: "Testing",
+  credentials: { types: [], required: false },
+  input: Schema.Struct({
+    paging: Schema.optional(
+      Schema.Struct({
+        style: Schema.Literal("cursor", "offset").annotations({
+          title: "Style",
+          description: "How pages are linked."
+        }),
+        size: Schema.optionalWith(Schema.Int.annotations({ title: "Size" }), {
+          default: () => 50
+        })
+      }).annotations({ title: "Paging" })
+    ),
+    retry: Schema.optional(
+      Schema.Union(
+        Schema.Struct({
+          attempts: Schema.Int.annotations({ title: "Attempts", description: "In total." })
+        }),
+        Schema.Literal(false)
+      ).annotations({ title: "Retry" })
+    ),
+    rows: Schema.Array(Schema.Struct({ name: Schema.String.annotations({ title: "Name" }) }))
+  }),
+  output: Schema.Struct({}),
+  run: () => Effect.succeed({})
+})
+
+describe("nested fields", () => {
+  it("lists the fields of objects, of each alternative and of list items, with dotted paths", () => {
+    const text = Either.getOrThrow(describeNode(nested, "text"))
+    expect(text).toContain(
+      [
+        "Input:",
+        "  paging (object, optional)",
+        "      Paging",
+        '    paging.style ("cursor" | "offset", required)',
+        "        Style: How pages are linked.",
+        "    paging.size (integer, optional, default 50)",
+        "        Size: an integer",
+        "  retry (object | false, optional)",
+        "      Retry",
+        "    retry, option 1: object",
+        "      retry.attempts (integer, required)",
+        "          Attempts: In total.",
+        "    retry, option 2: false",
+        "  rows (array<object>, required)",
+        "    rows[].name (string, required)",
+        "        Name",
+        ""
+      ].join("\n")
+    )
+  })
+
+  it("keeps the nested fields in JSON, next to the full schema", () => {
+    const json = JSON.parse(Either.getOrThrow(describeNode(nested, "json")))
+    const [paging, retry, rows] = json.input
+    expect(paging.fields.map((f: { name: string }) => f.name)).toEqual(["style", "size"])
+    expect(paging.fields[1]).toMatchObject({ type: "integer", required: false, default: 50 })
+    expect(retry.alternatives).toEqual([
+      {
+        label: "object",
+        type: "object",
+        fields: [
+          {
+            name: "attempts",
+            type: "integer",
+            required: true,
+            title: "Attempts",
+            description: "In total.",
+            secret: false
+          }
+        ]
+      },
+      { label: "false", type: "false" }
+    ])
+    expect(rows.itemFields[0]).toMatchObject({ name: "name", type: "string", required: true })
+    expect(json.inputSchema.properties.paging.properties.style.enum).toEqual(["cursor", "offset"])
   })
 })
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { loadFlow, parseFlow } from "../../src/runtime/flow.js"
+import { loadFlow, parseFlow, parseFlowDraft } from "../../src/runtime/flow.js"
 
 const step = { id: "fetch", node: "http.request", input: { url: "https://example.test" } }
 
@@ -87,6 +87,51 @@ describe("parseFlow", () => {
         ["steps[0].input.body.gone", 'reads step "zz", which is not in the flo'],
         ["steps[0].input.query.code", '"{{ process.env.HOME }}" is not a templa']
       ])
+    })
+  )
+
+  it.effect("says what a credential id is when a step's is empty or malformed", () =>
+    Effect.gen(function* () {
+      const issues = yield* issuesOf({
+        version: 1,
+        name: "x",
+        steps: [
+          { ...step, id: "a", credential: "" },
+          { ...step, id: "b", credential: "my cred" },
+          { ...step, id: "c", credential: 7 },
+          { ...step, id: "d", credential: "google-work.v2_1" }
+        ]
+      })
+      const rule = 'a credential id is made of letters, digits, ".", "_" and "-"'
+      expect(issues).toEqual([
+        {
+          path: "steps[0].credential",
+          message: expect.stringMatching(/^is empty; a credential id/)
+        },
+        { path: "steps[1].credential", message: expect.stringContaining("is not a credential id") },
+        { path: "steps[2].credential", message: "expected string, got 7" }
+      ])
+      expect(issues[0]!.message).toContain(rule)
+      expect(issues[1]!.message).toContain(rule)
+      expect(JSON.stringify(issues)).not.toContain("undefined")
+    })
+  )
+
+  it.effect("reads the steps of a flow whose only problems are top-level fields", () =>
+    Effect.gen(function* () {
+      const draft = yield* parseFlowDraft(
+        { version: 1, extra: true, steps: [step, step] },
+        "The flow file x.json"
+      )
+      expect(draft.flow.steps).toHaveLength(2)
+      expect(draft.source).toBe("The flow file x.json")
+      expect(draft.issues.map((issue) => issue.path)).toEqual(["extra", "name", "steps[1].id"])
+      const broken = yield* Effect.flip(
+        parseFlowDraft({ version: 1, steps: [{ ...step, onError: "ignore" }] })
+      )
+      expect(broken.issues.map((issue) => issue.path)).toEqual(["name", "steps[0].onError"])
+      const whole = yield* Effect.flip(parseFlow({ version: 1, steps: [step] }))
+      expect(whole.issues).toEqual([{ path: "name", message: "is missing" }])
     })
   )
 

@@ -172,6 +172,40 @@ describe("preflight", () => {
     })
   )
 
+  it.effect("reports step problems together with a missing flow name", () =>
+    Effect.gen(function* () {
+      builds.clear()
+      const outcome = yield* runFlowEffect(
+        {
+          steps: [
+            { id: "a", node: "test.ech", input: {} },
+            { id: "b", node: "test.echo", input: { value: 1, count: "seven" } },
+            { id: "c", node: "test.whoami", credential: "gh", input: {} },
+            { id: "d", node: "test.echo", input: { value: "{{ inputs.nope }}" } }
+          ]
+        } as unknown as FlowFile,
+        testRunOptions({}, { filesDir })
+      )
+      expect(outcome.status).toBe("invalid")
+      expect(exitCode(outcome)).toBe(2)
+      const error = (outcome as InvalidRun).error as {
+        message: string
+        issues: Array<{ path: string; message: string }>
+      }
+      expect(error.issues.map((issue) => issue.path)).toEqual([
+        "version",
+        "name",
+        "steps[3].input.value",
+        "steps[0].node",
+        "steps[1].input.count",
+        "steps[2].credential"
+      ])
+      expect(error.message).toMatch(/^The flow is invalid; fix these and run again:/)
+      expect(error.issues[5]?.message).toContain("set RPA_CREDENTIAL_GH")
+      expect(builds.size).toBe(0)
+    })
+  )
+
   it.effect("fills a credential defined nowhere with sandbox fields in a sandbox run", () =>
     Effect.gen(function* () {
       const outcome = yield* runFlowEffect(

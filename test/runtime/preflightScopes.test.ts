@@ -110,6 +110,10 @@ describe("preflight and OAuth2 scopes", () => {
       const env = makeEnvCredentialSource({
         RPA_CREDENTIAL_GOOGLE: JSON.stringify({
           type: "google.serviceAccount",
+          serviceAccountKey: JSON.stringify({
+            client_email: "robot@project.iam.gserviceaccount.com",
+            private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+          }),
           grantedScopes: `${auth}drive ${auth}gmail.send`
         })
       })
