@@ -61,17 +61,24 @@ export const tokenFields = (tokens: TokenSet): Record<string, unknown> => ({
 
 /**
  * Reads a token set from credential fields, decoded (secrets `Redacted`) or encoded
- * (secrets as plain strings). None when the credential holds no access token.
+ * (secrets as plain strings). None when it holds neither an access nor a refresh token.
  */
 export const tokenSetFromFields = (
   fields: Readonly<Record<string, unknown>>
 ): Option.Option<TokenSet> => {
   const accessToken = secretOf(fields.accessToken)
-  if (accessToken === undefined) return Option.none()
+  const refreshToken = secretOf(fields.refreshToken)
+  if (accessToken === undefined) {
+    // A refresh token alone (a headless host's usual secret) is a token set that has
+    // expired: the first call renews it before anything is sent with it.
+    return refreshToken === undefined
+      ? Option.none()
+      : Option.some({ accessToken: Redacted.make(""), refreshToken, expiresAt: 0 })
+  }
   const expiresAt = instantOf(fields.expiresAt)
   return Option.some({
     accessToken,
-    refreshToken: secretOf(fields.refreshToken),
+    refreshToken,
     expiresAt,
     grantedScopes: typeof fields.grantedScopes === "string" ? fields.grantedScopes : undefined
   })

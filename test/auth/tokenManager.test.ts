@@ -132,6 +132,22 @@ describe("token manager", () => {
     })
   )
 
+  it.scopedLive("a credential holding only a refresh token renews it before the first call", () =>
+    Effect.gen(function* () {
+      const server = yield* fakeServer()
+      const tokens = server.connect()
+      const credential = stored("crm", { refreshToken: tokens.refreshToken }, "environment")
+      const source = memorySource([credential])
+      const header = yield* Effect.flatMap(
+        authenticatorOf(credentialTypeFor(server), credential),
+        bearer
+      ).pipe(Effect.provide(source.layer))
+      expect(server.tokenRequests("refresh_token")).toBe(1)
+      expect(header).toMatch(/^Bearer \S+$/)
+      expect(yield* callResource(server, header)).toBe(200)
+    })
+  )
+
   it.scopedLive("rotated refresh tokens survive three restarts through the store file", () =>
     Effect.gen(function* () {
       const server = yield* fakeServer({ accessTokenTtl: 30 })
