@@ -9,6 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { build } from "esbuild"
+import { requireBanner, slimDependencies } from "../scripts/bundleOptions.mjs"
 import type { Measured, Task } from "./worker.js"
 
 /** The bundled worker and server, in a temporary directory removed by `remove`. */
@@ -39,9 +40,8 @@ export const bundle = async (root: string): Promise<Bundles> => {
     target: "node20",
     sourcemap: true,
     logLevel: "warning",
-    banner: {
-      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
-    }
+    plugins: [slimDependencies(root)],
+    banner: requireBanner
   })
   return {
     directory,

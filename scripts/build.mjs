@@ -14,6 +14,7 @@ import { readdir, rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
+import { requireBanner, slimDependencies } from "./bundleOptions.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -41,10 +42,8 @@ const result = await build({
   metafile: true,
   // Test-only tools; the pack never imports them at run time.
   external: ["oidc-provider", "playwright-core"],
-  // Bundled CommonJS dependencies (undici) call `require` for Node's built-in modules.
-  banner: {
-    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
-  }
+  plugins: [slimDependencies(root)],
+  banner: requireBanner
 })
 
 // Remove what earlier builds left (old chunks) only now, so that `dist/cli.js` is never

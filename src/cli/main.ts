@@ -8,9 +8,11 @@
  *
  * @module
  */
+import "./v8Settings.js"
 import { CliConfig, Command, ValidationError } from "@effect/cli"
 import type { Teardown } from "@effect/platform/Runtime"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Logger, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
 import { lineLogger } from "../runtime/logging.js"

@@ -12,7 +12,7 @@
 import { createReadStream, promises as fs, openAsBlob } from "node:fs"
 import type { Readable } from "node:stream"
 import { Effect } from "effect"
-import { FormData } from "undici"
+import type { FormData } from "undici"
 import { TransportError } from "./errors.js"
 import type { FileRef } from "./files.js"
 import type { QueryValue, RequestBody } from "./request.js"
@@ -134,16 +134,21 @@ const unreadable = (file: FileRef, cause: unknown) =>
     message: `Could not read the file '${file.name}' to upload (${errorCode(cause)}): check that the step that produced it ran in this run and the file still exists`
   })
 
+/**
+ * A multipart body as undici's `FormData` (the only kind undici encodes), which is loaded
+ * with the first multipart body: a run that sends none does not load it.
+ */
 const multipart = (
   parts: Extract<RequestBody, { _tag: "Multipart" }>["parts"]
 ): Effect.Effect<FormData, TransportError> =>
-  Effect.map(
+  Effect.zipWith(
+    Effect.promise(() => import("undici")),
     Effect.forEach(
       parts,
       (part): Effect.Effect<string | Blob, TransportError> =>
         part._tag === "Field" ? Effect.succeed(part.value) : fileBlob(part.file)
     ),
-    (values) => {
+    ({ FormData }, values) => {
       const form = new FormData()
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i]!

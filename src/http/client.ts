@@ -456,31 +456,32 @@ const attempt = (
   n: number
 ): Effect.Effect<Exchanged, KernelError> => {
   prepared.attempts = n
-  return withLimits(
-    client,
-    prepared,
+  return withLimits(client, prepared, (responded) =>
     signing(client, prepared, (authorization) =>
       observed(
         client,
         prepared,
         n,
         Effect.flatMap(follow(client, prepared, authorization), (signed) =>
-          settle(client, prepared, signed, n)
+          Effect.zipRight(responded, settle(client, prepared, signed, n))
         )
       )
     )
   )
 }
 
-/** Runs `effect` once the request's rate limits allow one more request. */
+/**
+ * Runs `send` once the request's rate limits allow one more request; the request counts
+ * as in flight until `send` runs `responded` (when the response arrives) or ends.
+ */
 const withLimits = <A>(
   client: Client,
   prepared: Prepared,
-  effect: Effect.Effect<A, KernelError>
+  send: (responded: Effect.Effect<void>) => Effect.Effect<A, KernelError>
 ): Effect.Effect<A, KernelError> => {
   const limits = limitsFor(client, prepared)
-  if (limits.length === 0) return effect
-  const acquire = Effect.zipRight(client.kernel.rateLimiters.acquire(limits), effect)
+  if (limits.length === 0) return send(Effect.void)
+  const acquire = client.kernel.rateLimiters.limited(limits, send)
   const until = client.kernel.pausedUntil.get(client.rateKey)
   if (until === undefined) return acquire
   return Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -604,10 +605,10 @@ const settle = (
     }
 
     prepared.refreshed = true
-    const again = withLimits(
-      client,
-      prepared,
-      signing(client, prepared, (authorization) => follow(client, prepared, authorization))
+    const again = withLimits(client, prepared, (responded) =>
+      signing(client, prepared, (authorization) =>
+        Effect.zipLeft(follow(client, prepared, authorization), responded)
+      )
     )
     return Effect.zipRight(
       paused,

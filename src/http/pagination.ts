@@ -8,9 +8,12 @@
  * when `limit` items or `maxPages` pages are reached, or with a `PaginationError` when the
  * provider repeats a cursor or next URL.
  *
+ * The repeat check keeps the markers of the last pages and of one checkpoint page, not of
+ * every page, so memory stays flat however long the list is (see {@link Seen}).
+ *
  * @module
  */
-import { Effect, Either, HashSet, Option, Stream } from "effect"
+import { Effect, Either, Option, Stream } from "effect"
 import type { ErrorContext, KernelError } from "./errors.js"
 import { DecodeError, PaginationError } from "./errors.js"
 import type { JsonPath } from "./jsonPath.js"
@@ -166,7 +169,41 @@ interface State {
   /** Offset of the next page (Offset style). */
   readonly offset: number
   /** Cursors or page URLs already used, to catch a provider that repeats one. */
-  readonly seen: HashSet.HashSet<string>
+  readonly seen: Seen
+}
+
+/**
+ * What identifies the pages fetched so far, to catch a provider that repeats a cursor or
+ * a next URL (its list would never end), in memory that does not grow with the list: the
+ * markers of the last pages (up to {@link recentMarkers}), and those of one earlier page,
+ * the checkpoint, which moves to pages 1, 2, 4, 8, ... A repeat of one of the last pages is
+ * caught at once. A provider that goes round a longer loop of pages sends the same pages
+ * in the same order again (each page names the next), so once the checkpoint is a page of
+ * the loop and the loop fits between two checkpoints, the loop comes back to it: a loop of
+ * `n` pages entered after `m` pages is caught by page 3 × max(n, m) at the latest (Brent's
+ * cycle detection).
+ */
+interface Seen {
+  readonly recent: ReadonlyArray<string>
+  readonly checkpoint: ReadonlyArray<string>
+}
+
+/** Markers of the last pages kept by {@link Seen}: 128 cursors, or 64 pages' URLs. */
+const recentMarkers = 128
+
+const nothingSeen: Seen = { recent: [], checkpoint: [] }
+
+const hasSeen = (seen: Seen, marker: string): boolean =>
+  seen.recent.includes(marker) || seen.checkpoint.includes(marker)
+
+/** `seen` after page `number` (from 1), which is identified by `markers`. */
+const withSeen = (seen: Seen, number: number, markers: ReadonlyArray<string>): Seen => {
+  if (markers.length === 0) return seen
+  const recent = [...seen.recent, ...markers]
+  return {
+    recent: recent.length > recentMarkers ? recent.slice(recent.length - recentMarkers) : recent,
+    checkpoint: (number & (number - 1)) === 0 ? markers : seen.checkpoint
+  }
 }
 
 const end: Next = { _tag: "End" }
@@ -245,7 +282,7 @@ const firstState = (plan: Plan, request: HttpRequest): State => {
     index: 0,
     emitted: 0,
     offset: start,
-    seen: HashSet.empty()
+    seen: nothingSeen
   }
 }
 
@@ -285,7 +322,7 @@ const fetchPage = (plan: Plan, state: State, request: HttpRequest) =>
       index: number,
       emitted: state.emitted + items.length,
       offset: state.offset + all.length,
-      seen: markSeen(plan.style, state.seen, request, response)
+      seen: withSeen(state.seen, number, markersOf(plan.style, request, response))
     }
     const done = following.emitted >= plan.limit || following.index >= plan.maxPages
     const fetched = { request, response, body, count: all.length, context }
@@ -328,7 +365,7 @@ const continuation = (plan: Plan, state: State, fetched: Fetched): Next => {
       if (typeof cursor !== "string" && typeof cursor !== "number") {
         return notText(plan.linkPath!, state.index, cursor, fetched)
       }
-      if (HashSet.has(state.seen, cursorMarker(cursor))) {
+      if (hasSeen(state.seen, cursorMarker(cursor))) {
         return repeated(`cursor "${cursor}"`, state.index, fetched.context)
       }
       return fetchNext(withCursor(style, fetched.request, cursor, pageKey(plan, state.index)))
@@ -345,32 +382,34 @@ const followUrl = (plan: Plan, state: State, next: string | undefined, fetched: 
       "check the list's pagination settings."
     return { _tag: "Fail", error: new DecodeError({ ...fetched.context, message }) }
   }
-  if (HashSet.has(state.seen, url)) return repeated("next page URL", state.index, fetched.context)
+  if (hasSeen(state.seen, url)) return repeated("next page URL", state.index, fetched.context)
   const idempotencyKey = pageKey(plan, state.index)
   return fetchNext({ ...fetched.request, url, query: undefined, idempotencyKey })
 }
 
 /**
- * Remembers what identifies a fetched page: the cursor it was asked with, or the URL it
- * was asked at and the URL it came from (after redirects). Offsets only grow, so the
- * Offset style remembers nothing.
+ * What identifies a fetched page: the cursor it was asked with, or the URL it was asked at
+ * and the URL it came from (after redirects). Offsets only grow, so the Offset style
+ * remembers nothing.
  */
-const markSeen = (
+const markersOf = (
   style: PaginationStyle,
-  seen: HashSet.HashSet<string>,
   request: HttpRequest,
   response: HttpResponse
-): HashSet.HashSet<string> => {
+): ReadonlyArray<string> => {
   switch (style._tag) {
     case "Offset":
-      return seen
+      return []
     case "Cursor": {
       const sent = cursorSent(style, request)
-      return sent === undefined ? seen : HashSet.add(seen, cursorMarker(sent))
+      return sent === undefined ? [] : [cursorMarker(sent)]
     }
     case "LinkHeader":
-    case "NextUrl":
-      return HashSet.add(HashSet.add(seen, normalizeUrl(request.url)), normalizeUrl(response.url))
+    case "NextUrl": {
+      const asked = normalizeUrl(request.url)
+      const answered = normalizeUrl(response.url)
+      return asked === answered ? [asked] : [asked, answered]
+    }
   }
 }
 

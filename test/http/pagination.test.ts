@@ -482,6 +482,39 @@ describe("a provider that repeats itself", () => {
     })
   )
 
+  it.effect("a loop longer than the pages remembered still ends with a PaginationError", () =>
+    Effect.gen(function* () {
+      // Cursors c1 ... c10, then round a loop of 300 cursors (c11 ... c310) for ever: more
+      // pages than the repeat check keeps, so only its checkpoint can catch the loop.
+      const cursorAfter = (n: number) => `c${n < 310 ? n + 1 : 11}`
+      const { client, sent } = fakeClient((seen) => {
+        const at = Number((seen.url.searchParams.get("cursor") ?? "c0").slice(1))
+        return { json: { items: [at], next: cursorAfter(at) } }
+      })
+      const style: PaginationStyle = { _tag: "Cursor", cursorPath: "next", param: "cursor" }
+      const { emitted, error } = yield* collectUntilError(
+        items(client, get("list"), style, { itemsPath: "items", maxPages: 5000 })
+      )
+      expect(error).toMatchObject({ _tag: "Some", value: { _tag: "PaginationError" } })
+      expect(sent.length).toBeGreaterThan(310)
+      expect(sent.length).toBeLessThanOrEqual(3 * 310)
+      expect(emitted).toHaveLength(sent.length)
+    })
+  )
+
+  it.effect("a long list without a repeat is read to its end", () =>
+    Effect.gen(function* () {
+      const { client, sent } = fakeClient((seen) => {
+        const at = Number(seen.url.searchParams.get("cursor") ?? "0")
+        return { json: { items: [at], next: at < 2000 ? String(at + 1) : null } }
+      })
+      const style: PaginationStyle = { _tag: "Cursor", cursorPath: "next", param: "cursor" }
+      const list = yield* collect(items(client, get("list"), style, { itemsPath: "items" }))
+      expect(sent).toHaveLength(2001)
+      expect(list).toHaveLength(2001)
+    })
+  )
+
   it.effect("a limit reached before the repeat ends the stream without an error", () =>
     Effect.gen(function* () {
       const { client } = fakeClient(() => ({ json: { items: [1, 2], next: "same" } }))

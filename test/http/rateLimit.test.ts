@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Option, Random, Ref, TestClock } from "effect"
+import { Clock, Effect, Exit, Fiber, Option, Random, Ref, TestClock } from "effect"
 import type { RateLimit, RateLimiterRegistry } from "../../src/http/rateLimit.js"
 import { makeRateLimiters, pauseFromHeaders } from "../../src/http/rateLimit.js"
 
@@ -226,6 +226,167 @@ describe("makeRateLimiters", () => {
       yield* TestClock.adjust(10_000)
       yield* Fiber.join(fiber)
       expect(yield* Ref.get(times)).toEqual([0, 0, 0, 0, 0, 1000, 1000, 2000, 2000])
+    })
+  )
+})
+
+describe("makeRateLimiters: limited, counting a request until its response", () => {
+  /**
+   * A provider that notes when each request arrives: a request on a new connection arrives
+   * `connectMs` after it was let go (the handshake), later ones 2 ms after; the response
+   * comes 5 ms after the arrival.
+   */
+  const provider = (connectMs: number, connections: number) => {
+    const arrivals: Array<number> = []
+    let opened = 0
+    const send = (responded: Effect.Effect<void>) =>
+      Effect.gen(function* () {
+        yield* Effect.sleep(opened++ < connections ? connectMs : 2)
+        arrivals.push(yield* Clock.currentTimeMillis)
+        yield* Effect.sleep(5)
+        yield* responded
+      })
+    return { arrivals, send }
+  }
+
+  it.effect("never lets a window of arrivals hold more than the limit", () =>
+    Effect.gen(function* () {
+      const limiters = yield* makeRateLimiters
+      const { arrivals, send } = provider(300, 64)
+      const caller = Effect.forever(limiters.limited([perSecond("k", 50)], send))
+      yield* Effect.forEach(Array.from({ length: 64 }), () => caller, {
+        concurrency: "unbounded",
+        discard: true
+      }).pipe(Effect.fork)
+
+      yield* TestClock.adjust(9_999)
+      expect(arrivals.length).toBeGreaterThanOrEqual(495)
+      expect(arrivals.length).toBeLessThanOrEqual(500)
+      expect(busiestWindow(arrivals, 1000)).toBe(50)
+    })
+  )
+
+  it.effect("counted at admission, the same arrivals would overflow a window", () =>
+    Effect.gen(function* () {
+      // The same provider behind `acquire`: the first burst arrives late, the second
+      // early, and one second of arrivals holds both. This is what `limited` prevents.
+      const limiters = yield* makeRateLimiters
+      const { arrivals, send } = provider(300, 64)
+      const caller = Effect.forever(
+        Effect.zipRight(limiters.acquire([perSecond("k", 50)]), send(Effect.void))
+      )
+      yield* Effect.forEach(Array.from({ length: 64 }), () => caller, {
+        concurrency: "unbounded",
+        discard: true
+      }).pipe(Effect.fork)
+
+      yield* TestClock.adjust(2_000)
+      expect(busiestWindow(arrivals, 1000)).toBeGreaterThan(50)
+    })
+  )
+
+  it.effect("lets the next request go one interval after the response, not the start", () =>
+    Effect.gen(function* () {
+      const limiters = yield* makeRateLimiters
+      const limits = [perSecond("k", 1)]
+      const slow = yield* Effect.fork(
+        limiters.limited(limits, (responded) => Effect.zipRight(Effect.sleep(3000), responded))
+      )
+      const next = yield* Effect.fork(limiters.acquire(limits))
+
+      yield* TestClock.adjust(3999)
+      expect(yield* isDone(slow)).toBe(true)
+      expect(yield* isDone(next)).toBe(false)
+      yield* TestClock.adjust(1)
+      expect(yield* isDone(next)).toBe(true)
+    })
+  )
+
+  it.effect("counts a request that failed or was interrupted at the time it ended", () =>
+    Effect.gen(function* () {
+      const limiters = yield* makeRateLimiters
+      const limits = [perSecond("k", 1)]
+      const failed = yield* Effect.fork(
+        limiters.limited(limits, () => Effect.zipRight(Effect.sleep(200), Effect.fail("reset")))
+      )
+      yield* TestClock.adjust(200)
+      expect(yield* Fiber.await(failed)).toStrictEqual(Exit.fail("reset"))
+
+      const hung = yield* Effect.fork(limiters.limited(limits, () => Effect.never))
+      yield* TestClock.adjust(1000)
+      expect(yield* isDone(hung)).toBe(false)
+      yield* TestClock.adjust(500)
+      yield* Fiber.interrupt(hung)
+
+      const next = yield* Effect.fork(limiters.acquire(limits))
+      yield* TestClock.adjust(999)
+      expect(yield* isDone(next)).toBe(false)
+      yield* TestClock.adjust(1)
+      expect(yield* isDone(next)).toBe(true)
+    })
+  )
+
+  it.effect("counts a request once when it reports its response more than once", () =>
+    Effect.gen(function* () {
+      const limiters = yield* makeRateLimiters
+      const limits = [perSecond("k", 1)]
+      const times = yield* Ref.make<ReadonlyArray<number>>([])
+      yield* Effect.fork(
+        limiters.limited(limits, (responded) =>
+          Effect.zipRight(responded, Effect.zipRight(Effect.sleep(10), responded))
+        )
+      )
+      yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 2 }), () => acquireAndNote(limiters, limits, times), {
+          discard: true
+        })
+      )
+      yield* TestClock.adjust(5000)
+      expect(yield* Ref.get(times)).toEqual([1000, 2000])
+    })
+  )
+
+  it.effect("lets a request that was answered send again on the same key", () =>
+    Effect.gen(function* () {
+      // A refused request is sent again, after a token refresh, from inside the first one.
+      const limiters = yield* makeRateLimiters
+      const limits = [perSecond("k", 1)]
+      const times: Array<number> = []
+      const note = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => times.push(now))
+      )
+      const fiber = yield* Effect.fork(
+        limiters.limited(limits, (responded) =>
+          Effect.zipRight(
+            Effect.zipRight(note, responded),
+            limiters.limited(limits, (again) => Effect.zipRight(note, again))
+          )
+        )
+      )
+      yield* TestClock.adjust(1000)
+      yield* Fiber.join(fiber)
+      expect(times).toEqual([0, 1000])
+    })
+  )
+
+  it.effect("gives the slot back when a caller waiting for a response is interrupted", () =>
+    Effect.gen(function* () {
+      const limiters = yield* makeRateLimiters
+      const limits = [perSecond("k", 1)]
+      const first = yield* Effect.fork(
+        limiters.limited(limits, (responded) => Effect.zipRight(Effect.sleep(100), responded))
+      )
+      const waiting = yield* Effect.fork(limiters.acquire(limits))
+      yield* TestClock.adjust(50)
+      yield* Fiber.interrupt(waiting)
+      const later = yield* Effect.fork(limiters.acquire(limits))
+
+      // The first is answered at 100: the next may go at 1100.
+      yield* TestClock.adjust(1049)
+      expect(yield* isDone(first)).toBe(true)
+      expect(yield* isDone(later)).toBe(false)
+      yield* TestClock.adjust(1)
+      expect(yield* isDone(later)).toBe(true)
     })
   )
 })
