@@ -5,6 +5,7 @@
  * @module
  */
 import { Schema } from "effect"
+import { wholeNumberBetween } from "../../src/node/limits.js"
 import type { GitHubIssue, GitHubPullRequest, GitHubRelease, GitHubRepository } from "./schemas.js"
 import type { RepoRef } from "./service.js"
 
@@ -42,24 +43,7 @@ export const IssueNumber = Schema.Int.pipe(Schema.positive()).annotations({
   examples: [123]
 })
 
-/**
- * A length limit whose message names the limit and the length given, and survives the
- * field's own annotations (a description set after a rule without a message would
- * replace the rule's message).
- */
-export const atMostCharacters = <S extends Schema.Schema.Any>(max: number, limit: string) =>
-  Schema.maxLength<S>(max, {
-    message: (issue) =>
-      `must be at most ${count(max)} characters (${limit}); this one has ${count(String(issue.actual).length)}`
-  })
-
-/** A range of whole numbers whose message names the range, like {@link atMostCharacters}. */
-export const wholeNumberBetween = <S extends Schema.Schema.Any>(min: number, max: number) =>
-  Schema.between<S>(min, max, {
-    message: (issue) => `must be from ${count(min)} to ${count(max)}; got ${String(issue.actual)}`
-  })
-
-const count = (n: number) => n.toLocaleString("en-US")
+export { atMostCharacters, wholeNumberBetween } from "../../src/node/limits.js"
 
 /** How many items a list returns. */
 export const Limit = (fallback: number) =>

@@ -4,6 +4,7 @@
  * @module
  */
 import { Schema } from "effect"
+import { atMostCharacters } from "../../src/node/limits.js"
 import type { SlackMessage } from "./schemas.js"
 
 /** Credential types every Slack node accepts. */
@@ -44,24 +45,7 @@ export const ConversationId = Schema.String.annotations({
 /** Most characters of a message's text that Slack keeps. */
 export const maxTextLength = 40_000
 
-/**
- * A length limit whose message names the limit and the length given, and survives the
- * field's own annotations (a description set after a rule without a message would
- * replace the rule's message).
- */
-export const atMostCharacters = <S extends Schema.Schema.Any>(max: number, limit: string) =>
-  Schema.maxLength<S>(max, {
-    message: (issue) =>
-      `must be at most ${count(max)} characters (${limit}); this one has ${count(String(issue.actual).length)}`
-  })
-
-/** A range of whole numbers whose message names the range, like {@link atMostCharacters}. */
-export const wholeNumberBetween = <S extends Schema.Schema.Any>(min: number, max: number) =>
-  Schema.between<S>(min, max, {
-    message: (issue) => `must be from ${count(min)} to ${count(max)}; got ${String(issue.actual)}`
-  })
-
-const count = (n: number) => n.toLocaleString("en-US")
+export { atMostCharacters, wholeNumberBetween } from "../../src/node/limits.js"
 
 /** A Slack message timestamp, which is also the message's id in its channel. */
 export const Ts = Schema.String.pipe(Schema.pattern(/^\d+\.\d+$/)).annotations({
