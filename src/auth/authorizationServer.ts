@@ -243,7 +243,8 @@ const fillPlaceholders = (
   return missing === undefined ? Either.right(text) : Either.left(missing)
 }
 
-const serverUrls = (server: ServerConfig): ReadonlyArray<string> =>
+/** Every address a server configuration names (issuer and endpoints), the empty ones left out. */
+export const serverUrls = (server: ServerConfig): ReadonlyArray<string> =>
   [
     server.issuer,
     server.authorizationEndpoint,
@@ -253,9 +254,11 @@ const serverUrls = (server: ServerConfig): ReadonlyArray<string> =>
     server.userinfoEndpoint
   ].filter((url): url is string => url !== undefined && url !== "")
 
-const isHttpsUrl = (url: string): boolean => URL.parse(url)?.protocol === "https:"
+/** Whether an address is https://. */
+export const isHttpsUrl = (url: string): boolean => URL.parse(url)?.protocol === "https:"
 
-const isLoopbackUrl = (url: string): boolean => {
+/** Whether an address is on 127.0.0.1, ::1 or localhost. */
+export const isLoopbackUrl = (url: string): boolean => {
   const host = URL.parse(url)?.hostname
   return host === "127.0.0.1" || host === "[::1]" || host === "localhost"
 }

@@ -9,6 +9,7 @@
  */
 import type { ParseResult } from "effect"
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
+import { isHttpsUrl, isLoopbackUrl, serverUrls } from "../auth/authorizationServer.js"
 import type { StoredCredential } from "../auth/credentialSource.js"
 import { CredentialError, CredentialSource } from "../auth/credentialSource.js"
 import { CredentialStore, layerCredentialStore } from "../auth/credentialStore.js"
@@ -296,15 +297,8 @@ const plainHttpProblem = (type: OAuth2CredentialType, server: ServerConfig): str
   if (type.preset.fields === undefined || !("insecureLoopbackIssuer" in type.preset.fields)) {
     return undefined
   }
-  const plain = [
-    server.issuer,
-    server.authorizationEndpoint,
-    server.tokenEndpoint,
-    server.deviceAuthorizationEndpoint,
-    server.revocationEndpoint,
-    server.userinfoEndpoint
-  ].filter((url) => url !== undefined && url !== "" && URL.parse(url)?.protocol !== "https:")
-  const remote = plain.filter((url) => !isLoopbackUrl(url ?? ""))
+  const plain = serverUrls(server).filter((url) => !isHttpsUrl(url))
+  const remote = plain.filter((url) => !isLoopbackUrl(url))
   if (remote.length > 0) {
     return (
       `${remote.join(", ")} is not an https:// address: only an authorization server on ` +
@@ -319,11 +313,6 @@ const plainHttpProblem = (type: OAuth2CredentialType, server: ServerConfig): str
     )
   }
   return undefined
-}
-
-const isLoopbackUrl = (url: string): boolean => {
-  const host = URL.parse(url)?.hostname
-  return host === "127.0.0.1" || host === "[::1]" || host === "localhost"
 }
 
 /** The token manager's default: a token is renewed this long before it expires. */
